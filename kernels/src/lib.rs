@@ -1,0 +1,4 @@
+//! Pure single-process kernels of rhpcc: no MPI, no I/O, no clock. The
+//! drivers in the `rhpcc` crate time and verify them.
+
+pub mod stream;

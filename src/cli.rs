@@ -1,0 +1,88 @@
+//! Command line (clap derive). Parsing only; `config` turns it into a
+//! validated [`crate::config::Config`].
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+/// rhpcc: the HPC Challenge benchmark suite (HPCC 1.5) in Rust.
+///
+/// Run it under `mpirun`, e.g. `mpirun -np 4 rhpcc`; started on its own it
+/// runs as a single rank. It reads HPCC's `hpccinf.txt`, writes HPCC's
+/// `hpccoutf.txt` and a JSON results document, and prints a summary table.
+#[derive(Debug, Parser)]
+#[command(name = "rhpcc", version, about, long_about = None)]
+#[command(args_conflicts_with_subcommands = true)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+    #[command(flatten)]
+    pub run: RunArgs,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the benchmarks (the default when no subcommand is given).
+    Run(RunArgs),
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct RunArgs {
+    /// HPCC input file. Default: `hpccinf.txt` in the working directory if
+    /// it exists, otherwise HPCC's defaults sized from memory.
+    #[arg(short, long, value_name = "FILE")]
+    pub input: Option<PathBuf>,
+
+    /// HPCC-format output file (replaced atomically, not appended to).
+    #[arg(short, long, value_name = "FILE", default_value = "hpccoutf.txt")]
+    pub output: PathBuf,
+
+    /// JSON results document.
+    #[arg(long, value_name = "FILE", default_value = "rhpcc-results.json")]
+    pub json: PathBuf,
+
+    /// Tests to run, comma-separated: stream, latbw (aliases: StarSTREAM,
+    /// SingleSTREAM, LatencyBandwidth), or `all`.
+    #[arg(short, long, value_name = "LIST", default_value = "all", value_delimiter = ',')]
+    pub tests: Vec<String>,
+
+    /// Override the problem size N (replaces the file's list of Ns).
+    #[arg(short = 'N', long = "n", value_name = "N")]
+    pub n: Option<usize>,
+
+    /// Override the block size NB (replaces the file's list of NBs).
+    #[arg(long, value_name = "NB")]
+    pub nb: Option<usize>,
+
+    /// Override the grid's process rows P (needs --q too).
+    #[arg(short = 'P', long = "p", value_name = "P", requires = "q")]
+    pub p: Option<usize>,
+
+    /// Override the grid's process columns Q (needs --p too).
+    #[arg(short = 'Q', long = "q", value_name = "Q", requires = "p")]
+    pub q: Option<usize>,
+
+    /// Memory per rank in MiB used to size N when no input file gives it
+    /// (HPCC reads it from `hpccmemf.txt`; default 512, at most half of the
+    /// node's available memory per rank).
+    #[arg(long, value_name = "MIB")]
+    pub mem_per_rank_mib: Option<u64>,
+
+    /// Threads per rank for the kernels (rayon). HPCC's default is 1.
+    #[arg(long, value_name = "T", default_value_t = 1)]
+    pub threads: usize,
+
+    /// Free-text label of the placement this run is in, stored in the JSON
+    /// (e.g. `native`, `1V/4C`, `4V/1C`).
+    #[arg(long, value_name = "LABEL")]
+    pub placement: Option<String>,
+
+    /// Do not print the summary table.
+    #[arg(long)]
+    pub quiet: bool,
+
+    /// Testing only: make the named test's verification fail, to check that
+    /// a failed verification fails the run.
+    #[arg(long, value_name = "TEST", hide = true)]
+    pub inject_fault: Option<String>,
+}

@@ -1,0 +1,14 @@
+use std::process::ExitCode;
+
+use clap::Parser;
+
+fn main() -> ExitCode {
+    let cli = rhpcc::cli::Cli::parse();
+    match rhpcc::run::main(cli) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("rhpcc: error: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}

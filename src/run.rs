@@ -1,0 +1,183 @@
+//! The `run` command: configure on rank 0, broadcast, run the selected
+//! tests in HPCC's order, and report on rank 0.
+
+use std::process::ExitCode;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use anyhow::Context;
+use serde_json::{json, Map, Value};
+
+use crate::cli::{Cli, Command, RunArgs};
+use crate::config::{self, Config, TestId};
+use crate::report::hpccoutf::{HpccOutf, JobFacts};
+use crate::report::{atomic, json as rjson, table, SummaryValue, TestResult};
+use crate::world::World;
+use crate::{latbw, stream};
+
+/// Exit status when a verification failed.
+const EXIT_VERIFICATION: u8 = 1;
+/// Exit status when the configuration was refused.
+const EXIT_CONFIG: u8 = 2;
+
+pub fn main(cli: Cli) -> anyhow::Result<ExitCode> {
+    let args = match cli.command {
+        Some(Command::Run(args)) => args,
+        None => cli.run,
+    };
+    run(&args)
+}
+
+/// Resolve the configuration on rank 0 and share it (or its error) with
+/// every rank, so that a bad input stops all ranks together.
+fn configure(world: &World, args: &RunArgs) -> Result<Config, String> {
+    let payload = world.is_root().then(|| {
+        let cwd = std::env::current_dir().unwrap_or_default();
+        let result = config::resolve(args, &world.shape, &cwd).map_err(|e| e.to_string());
+        serde_json::to_vec(&result).expect("configuration serializes")
+    });
+    let bytes = world.broadcast_bytes(payload);
+    serde_json::from_slice::<Result<Config, String>>(&bytes).expect("configuration deserializes")
+}
+
+fn run(args: &RunArgs) -> anyhow::Result<ExitCode> {
+    let world = World::init()?;
+    let cfg = match configure(&world, args) {
+        Ok(cfg) => cfg,
+        Err(msg) => {
+            if world.is_root() {
+                eprintln!("rhpcc: error: {msg}");
+            }
+            return Ok(ExitCode::from(EXIT_CONFIG));
+        }
+    };
+    let started = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+
+    let (min_procs, max_procs) = cfg.input.grid_procs_range();
+    let facts = JobFacts {
+        comm_world_procs: world.size,
+        mpi_wtick: world.tick(),
+        hpl_max_procs: max_procs,
+        hpl_min_procs: min_procs,
+        hostname: world.rank_hosts[0].clone(),
+    };
+    let mut out = HpccOutf::new(&facts, &cfg.input_source);
+    let mut results: Vec<TestResult> = Vec::new();
+
+    let mut record = |world: &World, out: &mut HpccOutf, new: Vec<TestResult>| -> anyhow::Result<()> {
+        if world.is_root() {
+            for t in &new {
+                out.push_section(t.name, &t.section);
+            }
+            atomic::write(&cfg.output, out.text().as_bytes())
+                .with_context(|| format!("writing {}", cfg.output.display()))?;
+        }
+        results.extend(new);
+        Ok(())
+    };
+
+    if cfg.runs(TestId::Stream) {
+        record(&world, &mut out, stream::run(&world, &cfg))?;
+    }
+    if cfg.runs(TestId::LatencyBandwidth) {
+        record(&world, &mut out, vec![latbw::run(&world, &cfg)])?;
+    }
+
+    let success = results.iter().all(TestResult::passed);
+    if world.is_root() {
+        let values: Vec<(&str, SummaryValue)> = results
+            .iter()
+            .flat_map(|t| t.summary.iter().map(|(k, v)| (*k, v.clone())))
+            .collect();
+        out.finish(&facts, &values, success);
+        atomic::write(&cfg.output, out.text().as_bytes())
+            .with_context(|| format!("writing {}", cfg.output.display()))?;
+
+        let summary = summary_pairs(out.text());
+        let doc = rjson::render(rjson::Run {
+            started_at_unix: started,
+            placement: cfg.placement.as_deref(),
+            success,
+            environment: environment(&world, &cfg),
+            parameters: json!({ "source": cfg.input_source, "input": cfg.input, "tests": cfg.tests }),
+            tests: &results,
+            summary: &summary,
+        });
+        atomic::write(&cfg.json, doc.as_bytes())
+            .with_context(|| format!("writing {}", cfg.json.display()))?;
+
+        if !cfg.quiet {
+            print!("{}", table::render(&results, success));
+            println!(
+                "Wrote {} and {}.",
+                cfg.output.display(),
+                cfg.json.display()
+            );
+        }
+    }
+    Ok(if success {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(EXIT_VERIFICATION)
+    })
+}
+
+/// The summary block as printed, parsed back into typed pairs so that the
+/// JSON carries exactly what `hpccoutf.txt` says.
+fn summary_pairs(text: &str) -> Vec<(&'static str, SummaryValue)> {
+    let keys = crate::report::hpccoutf::summary_keys();
+    let block = text
+        .split("Begin of Summary section.\n")
+        .nth(1)
+        .and_then(|s| s.split("End of Summary section.").next())
+        .unwrap_or("");
+    block
+        .lines()
+        .filter_map(|line| {
+            let (k, v) = line.split_once('=')?;
+            let key = keys.iter().find(|x| **x == k)?;
+            let value = if let Ok(i) = v.parse::<i64>() {
+                SummaryValue::Int(i)
+            } else if let Ok(f) = v.parse::<f64>() {
+                SummaryValue::G(f)
+            } else {
+                SummaryValue::Text(v.to_string())
+            };
+            Some((*key, value))
+        })
+        .collect()
+}
+
+fn environment(world: &World, cfg: &Config) -> rjson::Environment {
+    let mut ranks_per_host = Map::new();
+    for h in &world.shape.hosts {
+        ranks_per_host.insert(h.name.clone(), Value::from(h.ranks));
+    }
+    let (major, minor) = mpi::environment::version();
+    rjson::Environment {
+        hostnames: world.shape.hosts.iter().map(|h| h.name.clone()).collect(),
+        ranks_per_host,
+        comm_world_procs: world.size,
+        threads_per_rank: cfg.threads,
+        mpi_library: mpi::environment::library_version()
+            .unwrap_or_default()
+            .trim()
+            .to_string(),
+        mpi_version: format!("{major}.{minor}"),
+        cpu_model: cpu_model(),
+        mpi_wtick_s: world.tick(),
+    }
+}
+
+fn cpu_model() -> String {
+    std::fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|t| {
+            t.lines()
+                .find(|l| l.starts_with("model name"))
+                .and_then(|l| l.split_once(':'))
+                .map(|(_, v)| v.trim().to_string())
+        })
+        .unwrap_or_else(|| "unknown".into())
+}

@@ -1,0 +1,112 @@
+//! The MPI job as rhpcc sees it: the world communicator, this rank, and the
+//! hosts the ranks run on (gathered once at start-up).
+
+use mpi::environment::Universe;
+use mpi::topology::{Communicator, SimpleCommunicator};
+use mpi::traits::*;
+
+use crate::config::{HostShape, JobShape};
+
+/// Bytes reserved per rank for its host name in the start-up gather.
+const NAME_BYTES: usize = 256;
+
+pub struct World {
+    /// Keeps MPI initialized; finalizes on drop.
+    _universe: Universe,
+    pub comm: SimpleCommunicator,
+    pub rank: usize,
+    pub size: usize,
+    /// Host name of every rank, indexed by rank.
+    pub rank_hosts: Vec<String>,
+    pub shape: JobShape,
+}
+
+impl World {
+    /// Initialize MPI (a singleton when not started by `mpirun`) and gather
+    /// each rank's host name and available memory.
+    pub fn init() -> anyhow::Result<World> {
+        let universe = mpi::initialize()
+            .ok_or_else(|| anyhow::anyhow!("MPI was already initialized"))?;
+        let comm = universe.world();
+        let rank = comm.rank() as usize;
+        let size = comm.size() as usize;
+
+        let mut name = [0u8; NAME_BYTES];
+        let host = mpi::environment::processor_name().unwrap_or_else(|_| "unknown".into());
+        let n = host.len().min(NAME_BYTES);
+        name[..n].copy_from_slice(&host.as_bytes()[..n]);
+        let mut names = vec![0u8; NAME_BYTES * size];
+        comm.all_gather_into(&name[..], &mut names[..]);
+        let rank_hosts: Vec<String> = names
+            .chunks(NAME_BYTES)
+            .map(|c| {
+                let end = c.iter().position(|&b| b == 0).unwrap_or(c.len());
+                String::from_utf8_lossy(&c[..end]).into_owned()
+            })
+            .collect();
+
+        let mem = mem_available();
+        let mut mems = vec![0u64; size];
+        comm.all_gather_into(&mem, &mut mems[..]);
+
+        let mut hosts: Vec<HostShape> = Vec::new();
+        for (r, h) in rank_hosts.iter().enumerate() {
+            match hosts.iter_mut().find(|x| &x.name == h) {
+                Some(x) => x.ranks += 1,
+                None => hosts.push(HostShape {
+                    name: h.clone(),
+                    ranks: 1,
+                    mem_available: mems[r],
+                }),
+            }
+        }
+
+        Ok(World {
+            _universe: universe,
+            comm,
+            rank,
+            size,
+            rank_hosts,
+            shape: JobShape { size, hosts },
+        })
+    }
+
+    pub fn is_root(&self) -> bool {
+        self.rank == 0
+    }
+
+    /// Broadcast bytes from rank 0 to every rank (length first).
+    pub fn broadcast_bytes(&self, data: Option<Vec<u8>>) -> Vec<u8> {
+        let root = self.comm.process_at_rank(0);
+        let mut len = data.as_ref().map_or(0u64, |d| d.len() as u64);
+        root.broadcast_into(&mut len);
+        let mut buf = data.unwrap_or_else(|| vec![0u8; len as usize]);
+        if len > 0 {
+            root.broadcast_into(&mut buf[..]);
+        }
+        buf
+    }
+
+    /// Wall-clock time in seconds (`MPI_Wtime`).
+    pub fn time(&self) -> f64 {
+        mpi::time()
+    }
+
+    /// Resolution of [`World::time`] in seconds (`MPI_Wtick`).
+    pub fn tick(&self) -> f64 {
+        mpi::time_resolution()
+    }
+}
+
+/// `MemAvailable` of this host in bytes, 0 if it cannot be read.
+fn mem_available() -> u64 {
+    std::fs::read_to_string("/proc/meminfo")
+        .ok()
+        .and_then(|t| {
+            t.lines()
+                .find(|l| l.starts_with("MemAvailable:"))
+                .and_then(|l| l.split_whitespace().nth(1))
+                .and_then(|kb| kb.parse::<u64>().ok())
+        })
+        .map_or(0, |kb| kb * 1024)
+}
