@@ -43,7 +43,13 @@ pub struct RunArgs {
 
     /// Tests to run, comma-separated: stream, latbw (aliases: StarSTREAM,
     /// SingleSTREAM, LatencyBandwidth), or `all`.
-    #[arg(short, long, value_name = "LIST", default_value = "all", value_delimiter = ',')]
+    #[arg(
+        short,
+        long,
+        value_name = "LIST",
+        default_value = "all",
+        value_delimiter = ','
+    )]
     pub tests: Vec<String>,
 
     /// Override the problem size N (replaces the file's list of Ns).

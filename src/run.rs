@@ -65,17 +65,18 @@ fn run(args: &RunArgs) -> anyhow::Result<ExitCode> {
     let mut out = HpccOutf::new(&facts, &cfg.input_source);
     let mut results: Vec<TestResult> = Vec::new();
 
-    let mut record = |world: &World, out: &mut HpccOutf, new: Vec<TestResult>| -> anyhow::Result<()> {
-        if world.is_root() {
-            for t in &new {
-                out.push_section(t.name, &t.section);
+    let mut record =
+        |world: &World, out: &mut HpccOutf, new: Vec<TestResult>| -> anyhow::Result<()> {
+            if world.is_root() {
+                for t in &new {
+                    out.push_section(t.name, &t.section);
+                }
+                atomic::write(&cfg.output, out.text().as_bytes())
+                    .with_context(|| format!("writing {}", cfg.output.display()))?;
             }
-            atomic::write(&cfg.output, out.text().as_bytes())
-                .with_context(|| format!("writing {}", cfg.output.display()))?;
-        }
-        results.extend(new);
-        Ok(())
-    };
+            results.extend(new);
+            Ok(())
+        };
 
     if cfg.runs(TestId::Stream) {
         record(&world, &mut out, stream::run(&world, &cfg))?;
@@ -109,11 +110,7 @@ fn run(args: &RunArgs) -> anyhow::Result<ExitCode> {
 
         if !cfg.quiet {
             print!("{}", table::render(&results, success));
-            println!(
-                "Wrote {} and {}.",
-                cfg.output.display(),
-                cfg.json.display()
-            );
+            println!("Wrote {} and {}.", cfg.output.display(), cfg.json.display());
         }
     }
     Ok(if success {

@@ -35,7 +35,11 @@ const TIMING_RULES: &str = "NTIMES=10 runs of each kernel, each between two MPI_
 pub fn local_vector_size(hpl_max_proc_mem: u64, vec_cnt: u64, size: u64, pow2: bool) -> usize {
     const MAX_INT_BITS2: u32 = 30;
     let words = hpl_max_proc_mem / size / vec_cnt;
-    let flg2 = if words == 0 { 0 } else { 63 - words.leading_zeros() };
+    let flg2 = if words == 0 {
+        0
+    } else {
+        63 - words.leading_zeros()
+    };
     if flg2 <= MAX_INT_BITS2 {
         if pow2 {
             1 << flg2
@@ -118,7 +122,10 @@ fn run_once(
     text.push_str(&format!("Each test is run {} times.\n", k::NTIMES));
     text.push_str(" The *best* time for each kernel (excluding the first iteration)\n");
     text.push_str(" will be used to compute the reported bandwidth.\n");
-    text.push_str(&format!("The SCALAR value used for this run is {:.6}\n", k::SCALAR));
+    text.push_str(&format!(
+        "The SCALAR value used for this run is {:.6}\n",
+        k::SCALAR
+    ));
     text.push_str(HLINE);
     if threads > 1 {
         text.push_str(&format!("Number of Threads requested = {threads}\n"));
@@ -148,7 +155,10 @@ fn run_once(
         "Each test below will take on the order of {} microseconds.\n",
         t as i64
     ));
-    text.push_str(&format!("   (= {} clock ticks)\n", t as i64 / quantum.max(1)));
+    text.push_str(&format!(
+        "   (= {} clock ticks)\n",
+        t as i64 / quantum.max(1)
+    ));
     text.push_str("Increase the size of the arrays if this shows that\n");
     text.push_str("you are not getting at least 20 clock ticks per test.\n");
     text.push_str(HLINE);
@@ -162,7 +172,8 @@ fn run_once(
     ));
     text.push_str(HLINE);
 
-    let mut times = [[0.0f64; k::NTIMES]; 4];
+    // times[rep][kernel]
+    let mut times = [[0.0f64; 4]; k::NTIMES];
     let timed = |f: &mut (dyn FnMut() + Send)| {
         comm.barrier();
         let start = mpi::time();
@@ -170,14 +181,17 @@ fn run_once(
         comm.barrier();
         mpi::time() - start
     };
-    for rep in 0..k::NTIMES {
-        times[0][rep] = timed(&mut || k::copy(&a, &mut c, threads));
-        times[1][rep] = timed(&mut || k::scale(&mut b, &c, k::SCALAR, threads));
-        times[2][rep] = timed(&mut || k::add(&a, &b, &mut c, threads));
-        times[3][rep] = timed(&mut || k::triad(&mut a, &b, &c, k::SCALAR, threads));
+    for t in times.iter_mut() {
+        t[0] = timed(&mut || k::copy(&a, &mut c, threads));
+        t[1] = timed(&mut || k::scale(&mut b, &c, k::SCALAR, threads));
+        t[2] = timed(&mut || k::add(&a, &b, &mut c, threads));
+        t[3] = timed(&mut || k::triad(&mut a, &b, &c, k::SCALAR, threads));
     }
 
-    let local: Vec<f64> = times.iter().flatten().copied().collect();
+    // Laid out kernel by kernel: [kernel * NTIMES + rep].
+    let local: Vec<f64> = (0..4)
+        .flat_map(|j| times.iter().map(move |t| t[j]))
+        .collect();
     let mut global = vec![0.0f64; local.len()];
     comm.all_reduce_into(&local[..], &mut global[..], SystemOperation::min());
 
@@ -292,16 +306,25 @@ pub fn run(world: &World, cfg: &Config) -> Vec<TestResult> {
     // as in HPCC.
     for j in 0..4 {
         for what in ["Minimum", "Average", "Maximum"] {
-            body.push_str(&format!("{what} {} GB/s {:.6}\n", k::NAMES[j], star.rates[j]));
+            body.push_str(&format!(
+                "{what} {} GB/s {:.6}\n",
+                k::NAMES[j],
+                star.rates[j]
+            ));
         }
     }
     let mut summary: Vec<(&'static str, SummaryValue)> = vec![
         ("STREAM_VectorSize", SummaryValue::Int(n as i64)),
         ("STREAM_Threads", SummaryValue::Int(cfg.threads as i64)),
     ];
-    for (j, key) in ["StarSTREAM_Copy", "StarSTREAM_Scale", "StarSTREAM_Add", "StarSTREAM_Triad"]
-        .into_iter()
-        .enumerate()
+    for (j, key) in [
+        "StarSTREAM_Copy",
+        "StarSTREAM_Scale",
+        "StarSTREAM_Add",
+        "StarSTREAM_Triad",
+    ]
+    .into_iter()
+    .enumerate()
     {
         summary.push((key, SummaryValue::G(star.rates[j])));
     }
@@ -317,7 +340,11 @@ pub fn run(world: &World, cfg: &Config) -> Vec<TestResult> {
 
     // SingleSTREAM: a random rank other than 0 (unless alone) runs on
     // MPI_COMM_SELF while the others wait in the broadcast.
-    let mut chosen = if world.is_root() { pick_rank(world.size) } else { 0 };
+    let mut chosen = if world.is_root() {
+        pick_rank(world.size)
+    } else {
+        0
+    };
     world.comm.process_at_rank(0).broadcast_into(&mut chosen);
     let mut buf = [0.0f64; 4 + 3 + 4 * (k::NTIMES - 1)];
     if world.rank == chosen as usize {
@@ -330,7 +357,10 @@ pub fn run(world: &World, cfg: &Config) -> Vec<TestResult> {
             buf[at..at + k::NTIMES - 1].copy_from_slice(&o.samples[j]);
         }
     }
-    world.comm.process_at_rank(chosen as i32).broadcast_into(&mut buf[..]);
+    world
+        .comm
+        .process_at_rank(chosen as i32)
+        .broadcast_into(&mut buf[..]);
     let single = Outcome {
         rates: [buf[0], buf[1], buf[2], buf[3]],
         rel_err: [buf[4], buf[5], buf[6]],
@@ -341,16 +371,28 @@ pub fn run(world: &World, cfg: &Config) -> Vec<TestResult> {
         text: String::new(),
     };
     let mut body = String::from(label);
-    body.push_str(&format!("Node(s) with error {}\n", i32::from(!single.passed())));
+    body.push_str(&format!(
+        "Node(s) with error {}\n",
+        i32::from(!single.passed())
+    ));
     body.push_str(&format!("Node selected {chosen}\n"));
     for j in 0..4 {
-        body.push_str(&format!("Single STREAM {} GB/s {:.6}\n", k::NAMES[j], single.rates[j]));
+        body.push_str(&format!(
+            "Single STREAM {} GB/s {:.6}\n",
+            k::NAMES[j],
+            single.rates[j]
+        ));
     }
-    let summary = ["SingleSTREAM_Copy", "SingleSTREAM_Scale", "SingleSTREAM_Add", "SingleSTREAM_Triad"]
-        .into_iter()
-        .enumerate()
-        .map(|(j, key)| (key, SummaryValue::G(single.rates[j])))
-        .collect();
+    let summary = [
+        "SingleSTREAM_Copy",
+        "SingleSTREAM_Scale",
+        "SingleSTREAM_Add",
+        "SingleSTREAM_Triad",
+    ]
+    .into_iter()
+    .enumerate()
+    .map(|(j, key)| (key, SummaryValue::G(single.rates[j])))
+    .collect();
     let mut single_params = params;
     single_params["rank"] = json!(chosen);
     let single_result = TestResult {

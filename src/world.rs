@@ -25,8 +25,8 @@ impl World {
     /// Initialize MPI (a singleton when not started by `mpirun`) and gather
     /// each rank's host name and available memory.
     pub fn init() -> anyhow::Result<World> {
-        let universe = mpi::initialize()
-            .ok_or_else(|| anyhow::anyhow!("MPI was already initialized"))?;
+        let universe =
+            mpi::initialize().ok_or_else(|| anyhow::anyhow!("MPI was already initialized"))?;
         let comm = universe.world();
         let rank = comm.rank() as usize;
         let size = comm.size() as usize;

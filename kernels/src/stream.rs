@@ -123,7 +123,11 @@ pub fn expected(ntimes: usize) -> [f64; 3] {
 pub fn avg_abs_errors(a: &[f64], b: &[f64], c: &[f64], expected: [f64; 3]) -> [f64; 3] {
     let n = a.len().max(1) as f64;
     let sum = |x: &[f64], e: f64| x.iter().map(|v| (v - e).abs()).sum::<f64>() / n;
-    [sum(a, expected[0]), sum(b, expected[1]), sum(c, expected[2])]
+    [
+        sum(a, expected[0]),
+        sum(b, expected[1]),
+        sum(c, expected[2]),
+    ]
 }
 
 /// STREAM's tolerance on the average relative error for doubles.
@@ -153,7 +157,10 @@ mod tests {
                 let e = expected(NTIMES);
                 let err = avg_abs_errors(&a, &b, &c, e);
                 for k in 0..3 {
-                    assert!(err[k] / e[k] <= EPSILON, "n={n} threads={threads} array {k}");
+                    assert!(
+                        err[k] / e[k] <= EPSILON,
+                        "n={n} threads={threads} array {k}"
+                    );
                 }
             }
         }

@@ -181,10 +181,7 @@ impl HpccInput {
     /// `HPLMaxProcs`).
     pub fn grid_procs_range(&self) -> (usize, usize) {
         let procs = self.grids.iter().map(|(p, q)| p * q);
-        (
-            procs.clone().min().unwrap_or(1),
-            procs.max().unwrap_or(1),
-        )
+        (procs.clone().min().unwrap_or(1), procs.max().unwrap_or(1))
     }
 
     /// HPCC's `HPLMaxProcMem`: bytes of the largest HPL matrix per process
@@ -285,7 +282,12 @@ pub fn parse(file: &Path, text: &str) -> Result<HpccInput, InputError> {
         && !r.lines[HPL_LINES..].iter().all(|l| l.trim().is_empty())
     {
         let ns = r.optional_list(33, "additional PTRANS sizes", |v| v >= 1, "an integer >= 1")?;
-        let nbs = r.optional_list(35, "additional PTRANS block sizes", |v| v >= 1, "an integer >= 1")?;
+        let nbs = r.optional_list(
+            35,
+            "additional PTRANS block sizes",
+            |v| v >= 1,
+            "an integer >= 1",
+        )?;
         (ns, nbs)
     } else {
         (Vec::new(), Vec::new())

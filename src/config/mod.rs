@@ -212,7 +212,12 @@ pub fn resolve(args: &RunArgs, job: &JobShape, cwd: &Path) -> Result<Config, Con
     if args.threads < 1 {
         return Err(flag("--threads", "an integer >= 1", args.threads));
     }
-    for (name, v) in [("--n", args.n), ("--nb", args.nb), ("--p", args.p), ("--q", args.q)] {
+    for (name, v) in [
+        ("--n", args.n),
+        ("--nb", args.nb),
+        ("--p", args.p),
+        ("--q", args.q),
+    ] {
         if v == Some(0) {
             return Err(flag(name, "an integer >= 1", 0));
         }

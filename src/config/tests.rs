@@ -119,19 +119,41 @@ fn flags_override_the_file() {
 fn grid_larger_than_job_is_refused_naming_the_lines() {
     let dir = tempfile::tempdir().unwrap();
     let path = write_input(dir.path(), "1000", ("2", "2"));
-    let e = resolve(&args(&["-i", path.to_str().unwrap()]), &job(2, 16), dir.path()).unwrap_err();
-    assert!(matches!(e, ConfigError::TooFewRanks { needed: 4, have: 2, .. }));
+    let e = resolve(
+        &args(&["-i", path.to_str().unwrap()]),
+        &job(2, 16),
+        dir.path(),
+    )
+    .unwrap_err();
+    assert!(matches!(
+        e,
+        ConfigError::TooFewRanks {
+            needed: 4,
+            have: 2,
+            ..
+        }
+    ));
     assert!(e.to_string().contains("lines 11-12"), "{e}");
     // A smaller grid than the job is fine: extra ranks sit idle in HPL.
     let path = write_input(dir.path(), "1000", ("1", "1"));
-    assert!(resolve(&args(&["-i", path.to_str().unwrap()]), &job(2, 16), dir.path()).is_ok());
+    assert!(resolve(
+        &args(&["-i", path.to_str().unwrap()]),
+        &job(2, 16),
+        dir.path()
+    )
+    .is_ok());
 }
 
 #[test]
 fn problem_that_cannot_fit_is_refused_naming_the_host() {
     let dir = tempfile::tempdir().unwrap();
     let path = write_input(dir.path(), "200000", ("1", "2"));
-    let e = resolve(&args(&["-i", path.to_str().unwrap()]), &job(2, 16), dir.path()).unwrap_err();
+    let e = resolve(
+        &args(&["-i", path.to_str().unwrap()]),
+        &job(2, 16),
+        dir.path(),
+    )
+    .unwrap_err();
     let msg = e.to_string();
     assert!(matches!(e, ConfigError::Memory { n: 200000, .. }), "{msg}");
     assert!(msg.contains("node0") && msg.contains("N=200000"), "{msg}");
@@ -156,7 +178,10 @@ fn bad_flags_and_tests_are_refused() {
         Err(ConfigError::NotImplemented(_))
     ));
     assert!(Cli::try_parse_from(["rhpcc", "--n", "-5"]).is_err());
-    assert!(Cli::try_parse_from(["rhpcc", "-P", "2"]).is_err(), "P without Q");
+    assert!(
+        Cli::try_parse_from(["rhpcc", "-P", "2"]).is_err(),
+        "P without Q"
+    );
 }
 
 #[test]

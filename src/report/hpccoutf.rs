@@ -7,7 +7,7 @@
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use super::SummaryValue::{self, E, G, Int, Text};
+use super::SummaryValue::{self, Int, Text, E, G};
 
 const RULE: &str = "########################################################################\n";
 
@@ -370,7 +370,10 @@ mod tests {
     fn test_values_override_defaults_and_failure_clears_success() {
         let s = summary(
             &facts(),
-            &[("StarSTREAM_Triad", G(29.433939)), ("STREAM_VectorSize", Int(166666))],
+            &[
+                ("StarSTREAM_Triad", G(29.433939)),
+                ("STREAM_VectorSize", Int(166666)),
+            ],
             false,
         );
         assert!(s.contains("\nStarSTREAM_Triad=29.4339\n"));

@@ -205,7 +205,10 @@ mod tests {
     #[test]
     fn stats_of_odd_even_and_empty() {
         assert_eq!(stats(&[3.0, 1.0, 2.0]), (Some(1.0), Some(2.0), Some(3.0)));
-        assert_eq!(stats(&[4.0, 1.0, 2.0, 3.0]), (Some(1.0), Some(2.5), Some(4.0)));
+        assert_eq!(
+            stats(&[4.0, 1.0, 2.0, 3.0]),
+            (Some(1.0), Some(2.5), Some(4.0))
+        );
         assert_eq!(stats(&[]), (None, None, None));
     }
 }

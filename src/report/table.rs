@@ -20,10 +20,18 @@ pub fn render(tests: &[TestResult], success: bool) -> String {
         };
         for (i, m) in t.metrics.iter().enumerate() {
             rows.push([
-                if i == 0 { t.name.to_string() } else { String::new() },
+                if i == 0 {
+                    t.name.to_string()
+                } else {
+                    String::new()
+                },
                 m.name.clone(),
                 format!("{} {}", sig(m.value), m.unit),
-                if i == 0 { verdict.clone() } else { String::new() },
+                if i == 0 {
+                    verdict.clone()
+                } else {
+                    String::new()
+                },
             ]);
         }
     }

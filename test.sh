@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# The whole test suite: install what is missing, check formatting and
+# lints, and run every unit and integration test (integration tests start
+# the release binary under mpirun with 1, 2 and 4 ranks).
+set -euo pipefail
+
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+cd "$root"
+launch/ensure-deps.sh
+cargo fmt --all --check
+cargo clippy --release --workspace --all-targets --quiet -- -D warnings
+cargo test --release --workspace

@@ -1,0 +1,112 @@
+//! Bad input under mpirun: a clear error on rank 0 naming what is wrong,
+//! a non-zero exit, no panic, and no rank left hanging.
+
+mod common;
+
+use common::{mpirun, workdir};
+
+fn refuse(ranks: usize, dir: &std::path::Path, args: &[&str], needle: &str) {
+    let run = mpirun(ranks, dir, args);
+    assert_ne!(run.status, Some(0), "should fail: {args:?}");
+    assert!(
+        run.stderr.contains(needle),
+        "stderr should mention {needle:?}:\n{}",
+        run.stderr
+    );
+    assert!(!run.stderr.contains("panicked"), "{}", run.stderr);
+    // Reported once, by rank 0, not by every rank.
+    assert_eq!(
+        run.stderr.matches("rhpcc: error:").count(),
+        1,
+        "{}",
+        run.stderr
+    );
+    assert!(
+        !dir.join("hpccoutf.txt").exists(),
+        "no output for a refused run"
+    );
+}
+
+fn edit(dir: &std::path::Path, line: usize, text: &str) {
+    let path = dir.join("hpccinf.txt");
+    let old = std::fs::read_to_string(&path).unwrap();
+    let new: Vec<&str> = old
+        .lines()
+        .enumerate()
+        .map(|(i, l)| if i + 1 == line { text } else { l })
+        .collect();
+    std::fs::write(path, new.join("\n")).unwrap();
+}
+
+#[test]
+fn missing_file() {
+    let dir = tempfile::tempdir().unwrap();
+    refuse(2, dir.path(), &["--input", "nope.txt"], "nope.txt");
+}
+
+#[test]
+fn truncated_file() {
+    let dir = workdir(1000, 1, 2);
+    let path = dir.path().join("hpccinf.txt");
+    let text: String = std::fs::read_to_string(&path)
+        .unwrap()
+        .lines()
+        .take(12)
+        .map(|l| format!("{l}\n"))
+        .collect();
+    std::fs::write(&path, text).unwrap();
+    refuse(2, dir.path(), &[], "ends after line 12");
+}
+
+#[test]
+fn non_number() {
+    let dir = workdir(1000, 1, 2);
+    edit(dir.path(), 6, "10x0 Ns");
+    refuse(2, dir.path(), &[], "hpccinf.txt:6:");
+}
+
+#[test]
+fn count_larger_than_values() {
+    let dir = workdir(1000, 1, 2);
+    edit(dir.path(), 7, "3 # of NBs");
+    refuse(2, dir.path(), &[], "hpccinf.txt:8:");
+}
+
+#[test]
+fn n_and_nb_below_one() {
+    let dir = workdir(1000, 1, 2);
+    edit(dir.path(), 6, "0 Ns");
+    refuse(2, dir.path(), &[], "hpccinf.txt:6:");
+    let dir = workdir(1000, 1, 2);
+    edit(dir.path(), 8, "0 NBs");
+    refuse(2, dir.path(), &[], "hpccinf.txt:8:");
+    let dir = workdir(1000, 1, 2);
+    refuse(2, dir.path(), &["--n", "0"], "--n");
+}
+
+#[test]
+fn threshold_not_positive() {
+    let dir = workdir(1000, 1, 2);
+    edit(dir.path(), 13, "-1.0 threshold");
+    refuse(2, dir.path(), &[], "hpccinf.txt:13:");
+}
+
+#[test]
+fn grid_larger_than_job() {
+    let dir = workdir(1000, 2, 2);
+    refuse(2, dir.path(), &[], "needs 4 MPI ranks");
+    let dir = workdir(1000, 1, 2);
+    refuse(2, dir.path(), &["-P", "3", "-Q", "1"], "--p/--q");
+}
+
+#[test]
+fn problem_too_large_for_memory() {
+    let dir = workdir(10_000_000, 1, 2);
+    refuse(2, dir.path(), &[], "too large for memory");
+}
+
+#[test]
+fn unknown_test_name() {
+    let dir = workdir(1000, 1, 2);
+    refuse(2, dir.path(), &["--tests", "stream,bogus"], "bogus");
+}
