@@ -1,4 +1,6 @@
 //! Pure single-process kernels of rhpcc: no MPI, no I/O, no clock. The
 //! drivers in the `rhpcc` crate time and verify them.
 
+pub mod hpl;
+pub mod latbw;
 pub mod stream;

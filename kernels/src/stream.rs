@@ -9,6 +9,12 @@
 //! Each counts the bytes STREAM counts (2, 2, 3 and 3 words per element).
 //! With `threads > 1` the loops are split into contiguous chunks run on the
 //! current rayon pool, as STREAM's `omp parallel for` does.
+//!
+//! Vectorization was checked in the linked release binary (`objdump -d`,
+//! the symbols `rhpcc_kernels::stream::{add,scale,triad}`): with
+//! `target-cpu=native` the loops are unrolled AVX-512 `vmulpd`/`vaddpd` on
+//! `zmm` registers. (The pre-LTO `--emit asm` output shows scalar loops:
+//! with fat LTO, vectorization happens at link time.)
 
 use rayon::prelude::*;
 
