@@ -15,5 +15,10 @@ ranks=${RANKS:-$(nproc)}
 mpi_flags=()
 [[ $(id -u) -eq 0 ]] && mpi_flags+=(--allow-run-as-root)
 ((ranks > $(nproc))) && mpi_flags+=(--oversubscribe)
+# Open MPI binds each rank to one core when there are few ranks; a rank that
+# runs several threads (--threads T) needs its threads free to spread.
+for arg in "$@"; do
+    [[ $arg == --threads* ]] && mpi_flags+=(--bind-to none) && break
+done
 
 exec mpirun "${mpi_flags[@]}" -np "$ranks" "$root/target/release/rhpcc" "$@"

@@ -41,8 +41,8 @@ pub struct RunArgs {
     #[arg(long, value_name = "FILE", default_value = "rhpcc-results.json")]
     pub json: PathBuf,
 
-    /// Tests to run, comma-separated: stream, latbw (aliases: StarSTREAM,
-    /// SingleSTREAM, LatencyBandwidth), or `all`.
+    /// Tests to run, comma-separated: dgemm, stream, latbw (aliases: StarDGEMM,
+    /// SingleDGEMM, StarSTREAM, SingleSTREAM, LatencyBandwidth), or `all`.
     #[arg(
         short,
         long,

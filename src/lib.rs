@@ -10,6 +10,7 @@
 
 pub mod cli;
 pub mod config;
+pub mod dgemm;
 pub mod latbw;
 pub mod report;
 pub mod run;

@@ -12,7 +12,7 @@ use crate::config::{self, Config, TestId};
 use crate::report::hpccoutf::{HpccOutf, JobFacts};
 use crate::report::{atomic, json as rjson, table, SummaryValue, TestResult};
 use crate::world::World;
-use crate::{latbw, stream};
+use crate::{dgemm, latbw, stream};
 
 /// Exit status when a verification failed.
 const EXIT_VERIFICATION: u8 = 1;
@@ -78,6 +78,9 @@ fn run(args: &RunArgs) -> anyhow::Result<ExitCode> {
             Ok(())
         };
 
+    if cfg.runs(TestId::Dgemm) {
+        record(&world, &mut out, dgemm::run(&world, &cfg))?;
+    }
     if cfg.runs(TestId::Stream) {
         record(&world, &mut out, stream::run(&world, &cfg))?;
     }

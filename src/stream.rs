@@ -340,14 +340,9 @@ pub fn run(world: &World, cfg: &Config) -> Vec<TestResult> {
 
     // SingleSTREAM: a random rank other than 0 (unless alone) runs on
     // MPI_COMM_SELF while the others wait in the broadcast.
-    let mut chosen = if world.is_root() {
-        pick_rank(world.size)
-    } else {
-        0
-    };
-    world.comm.process_at_rank(0).broadcast_into(&mut chosen);
+    let chosen = world.pick_single_rank();
     let mut buf = [0.0f64; 4 + 3 + 4 * (k::NTIMES - 1)];
-    if world.rank == chosen as usize {
+    if world.rank == chosen {
         let self_comm = SimpleCommunicator::self_comm();
         let o = run_once(&self_comm, n, &pool, corrupt);
         buf[..4].copy_from_slice(&o.rates);
@@ -407,17 +402,6 @@ pub fn run(world: &World, cfg: &Config) -> Vec<TestResult> {
     vec![star_result, single_result]
 }
 
-/// HPCC's choice for SingleSTREAM: a random rank, not 0 unless alone.
-fn pick_rank(size: usize) -> u32 {
-    if size <= 1 {
-        return 0;
-    }
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(1, |d| d.subsec_nanos() as u64 ^ d.as_secs());
-    1 + (nanos % (size as u64 - 1)) as u32
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -431,14 +415,5 @@ mod tests {
         assert_eq!(local_vector_size(4_000_000, 3, 8, true), 1 << 17);
         // Capped at 2^30 words.
         assert_eq!(local_vector_size(1 << 40, 1, 8, false), 1 << 30);
-    }
-
-    #[test]
-    fn single_stream_never_picks_rank_zero_unless_alone() {
-        assert_eq!(pick_rank(1), 0);
-        for size in 2..10 {
-            let r = pick_rank(size);
-            assert!(r >= 1 && (r as usize) < size);
-        }
     }
 }

@@ -5,6 +5,8 @@ use mpi::environment::Universe;
 use mpi::topology::{Communicator, SimpleCommunicator};
 use mpi::traits::*;
 
+use rhpcc_kernels::crand::{CRand, RAND_MAX};
+
 use crate::config::{HostShape, JobShape};
 
 /// Bytes reserved per rank for its host name in the start-up gather.
@@ -87,6 +89,22 @@ impl World {
         buf
     }
 
+    /// HPCC's choice of the rank that runs a Single test: rank 0 seeds the C
+    /// library's `rand()` with the time and draws `(int)(size / RAND_MAX *
+    /// rand())` until it gets a rank other than 0 (0 only when alone); every
+    /// rank receives the choice.
+    pub fn pick_single_rank(&self) -> usize {
+        let mut chosen = 0u32;
+        if self.is_root() {
+            let seed = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(1, |d| d.as_secs() as u32);
+            chosen = single_rank(self.size, &mut CRand::new(seed)) as u32;
+        }
+        self.comm.process_at_rank(0).broadcast_into(&mut chosen);
+        chosen as usize
+    }
+
     /// Wall-clock time in seconds (`MPI_Wtime`).
     pub fn time(&self) -> f64 {
         mpi::time()
@@ -95,6 +113,21 @@ impl World {
     /// Resolution of [`World::time`] in seconds (`MPI_Wtick`).
     pub fn tick(&self) -> f64 {
         mpi::time_resolution()
+    }
+}
+
+/// HPCC's rule for the Single tests' rank (`HPCC_SingleStream` and its
+/// siblings), given the generator.
+pub fn single_rank(size: usize, rng: &mut CRand) -> usize {
+    if size <= 1 {
+        return 0;
+    }
+    let scl = size as f64 / f64::from(RAND_MAX);
+    loop {
+        let rank = (scl * f64::from(rng.next_rand())) as usize;
+        if rank > 0 && rank < size {
+            return rank;
+        }
     }
 }
 
@@ -109,4 +142,20 @@ fn mem_available() -> u64 {
                 .and_then(|kb| kb.parse::<u64>().ok())
         })
         .map_or(0, |kb| kb * 1024)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn single_rank_is_never_zero_unless_alone() {
+        assert_eq!(single_rank(1, &mut CRand::new(7)), 0);
+        for size in 2..12 {
+            for seed in 0..50 {
+                let r = single_rank(size, &mut CRand::new(seed));
+                assert!(r >= 1 && r < size, "size {size} seed {seed}: {r}");
+            }
+        }
+    }
 }

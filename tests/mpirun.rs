@@ -105,6 +105,20 @@ fn check_stream(run: &Run, n: usize, ranks: usize) {
     assert_eq!(triad["max"].as_f64(), triad["value"].as_f64());
 }
 
+fn check_dgemm(run: &Run, n: usize, ranks: usize) {
+    let s = run.summary();
+    // HPCC's rule: sqrt(HPLMaxProcMem / 8 / 3 + 1/4) - 1/2.
+    let words = (8 * n * n / ranks / 8 / 3) as f64;
+    assert_eq!(num(&s, "DGEMM_N"), ((words + 0.25).sqrt() - 0.5).floor());
+    for k in ["StarDGEMM_Gflops", "SingleDGEMM_Gflops"] {
+        let v = num(&s, k);
+        assert!(v > 0.01 && v < 100_000.0, "{k}={v}");
+    }
+    let out = run.outf();
+    assert!(out.contains("Begin of StarDGEMM section.\nScaled residual: "));
+    assert!(out.contains("End of SingleDGEMM section."));
+}
+
 fn check_latbw(run: &Run) {
     let s = run.summary();
     for k in LATBW_KEYS {
@@ -122,6 +136,7 @@ fn one_rank_under_mpirun() {
     let run = mpirun(1, dir.path(), &[]);
     check_common(&run, 1);
     check_stream(&run, 1000, 1);
+    check_dgemm(&run, 1000, 1);
     // The ring test needs two ranks: skipped, keys stay -1 as in HPCC.
     let s = run.summary();
     for k in LATBW_KEYS {
@@ -135,6 +150,7 @@ fn two_ranks() {
     let run = mpirun(2, dir.path(), &[]);
     check_common(&run, 2);
     check_stream(&run, 1000, 2);
+    check_dgemm(&run, 1000, 2);
     check_latbw(&run);
     assert!(run.stdout.contains("StarSTREAM"), "summary table printed");
 }
@@ -145,6 +161,7 @@ fn four_ranks_oversubscribed() {
     let run = mpirun(4, dir.path(), &[]);
     check_common(&run, 4);
     check_stream(&run, 1200, 4);
+    check_dgemm(&run, 1200, 4);
     check_latbw(&run);
 }
 
@@ -184,6 +201,36 @@ fn failed_stream_verification_fails_the_run() {
     let json = run.json();
     assert_eq!(json["success"], false);
     assert!(run.stdout.contains("FAILED"));
+}
+
+#[test]
+fn failed_dgemm_verification_fails_the_run() {
+    let dir = workdir(600, 1, 2);
+    let run = mpirun(
+        2,
+        dir.path(),
+        &["--tests", "dgemm", "--inject-fault", "dgemm"],
+    );
+    assert_eq!(run.status, Some(1), "stderr:\n{}", run.stderr);
+    assert_eq!(run.summary()["Success"], "0");
+    assert!(run.outf().contains("Node(s) with error 2"));
+    let json = run.json();
+    let star = &json["tests"][0];
+    assert_eq!(star["name"], "StarDGEMM");
+    assert_eq!(star["passed"], false);
+    assert!(star["verification"][0]["value"].as_f64().unwrap() >= 16.0);
+}
+
+#[test]
+fn failed_latbw_check_fails_the_run() {
+    let dir = workdir(600, 1, 2);
+    let run = mpirun(
+        2,
+        dir.path(),
+        &["--tests", "latbw", "--inject-fault", "latbw"],
+    );
+    assert_eq!(run.status, Some(1), "stderr:\n{}", run.stderr);
+    assert_eq!(run.summary()["Success"], "0");
 }
 
 #[test]

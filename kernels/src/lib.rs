@@ -1,6 +1,8 @@
 //! Pure single-process kernels of rhpcc: no MPI, no I/O, no clock. The
 //! drivers in the `rhpcc` crate time and verify them.
 
+pub mod crand;
+pub mod dgemm;
 pub mod hpl;
 pub mod latbw;
 pub mod stream;

@@ -18,6 +18,8 @@ pub use hpccinf::{Bcast, Fact, HpccInput, InputError, Pmap, Swap};
 /// One HPCC test family that rhpcc can run.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum TestId {
+    /// StarDGEMM and SingleDGEMM.
+    Dgemm,
     /// StarSTREAM and SingleSTREAM.
     Stream,
     /// HPCC's b_eff-derived latency and bandwidth test.
@@ -25,10 +27,11 @@ pub enum TestId {
 }
 
 impl TestId {
-    pub const ALL: [TestId; 2] = [TestId::Stream, TestId::LatencyBandwidth];
+    pub const ALL: [TestId; 3] = [TestId::Dgemm, TestId::Stream, TestId::LatencyBandwidth];
 
     pub fn name(self) -> &'static str {
         match self {
+            TestId::Dgemm => "dgemm",
             TestId::Stream => "stream",
             TestId::LatencyBandwidth => "latbw",
         }
@@ -36,12 +39,13 @@ impl TestId {
 }
 
 /// HPCC tests not implemented yet; naming one is an error, not a silent skip.
-const NOT_YET: [&str; 6] = ["hpl", "dgemm", "ptrans", "randomaccess", "fft", "gups"];
+const NOT_YET: [&str; 5] = ["hpl", "ptrans", "randomaccess", "fft", "gups"];
 
 fn parse_test(name: &str) -> Result<Vec<TestId>, ConfigError> {
     let lower = name.trim().to_ascii_lowercase();
     Ok(match lower.as_str() {
         "all" => TestId::ALL.to_vec(),
+        "dgemm" | "stardgemm" | "singledgemm" => vec![TestId::Dgemm],
         "stream" | "starstream" | "singlestream" => vec![TestId::Stream],
         "latbw" | "latencybandwidth" | "pingpong" | "ring" => vec![TestId::LatencyBandwidth],
         _ => {
@@ -105,9 +109,9 @@ pub enum ConfigError {
         expected: String,
         found: String,
     },
-    #[error("--tests: unknown test '{0}' (known: stream, latbw, all)")]
+    #[error("--tests: unknown test '{0}' (known: dgemm, stream, latbw, all)")]
     UnknownTest(String),
-    #[error("--tests: '{0}' is not implemented in this version of rhpcc yet (implemented: stream, latbw)")]
+    #[error("--tests: '{0}' is not implemented in this version of rhpcc yet (implemented: dgemm, stream, latbw)")]
     NotImplemented(String),
     #[error("process grid {p} x {q} from {origin} needs {needed} MPI ranks, but the job has only {have}; start more ranks (mpirun -np {needed}) or choose a smaller grid")]
     TooFewRanks {

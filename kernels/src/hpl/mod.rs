@@ -3,3 +3,4 @@
 //! lives in the `rhpcc` crate (`src/hpl/`).
 
 pub mod matgen;
+pub mod panel;
