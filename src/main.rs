@@ -7,7 +7,9 @@ fn main() -> ExitCode {
     match rhpcc::run::main(cli) {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("rhpcc: error: {e:#}");
+            if e.downcast_ref::<rhpcc::world::SilentFailure>().is_none() {
+                eprintln!("rhpcc: error: {e:#}");
+            }
             ExitCode::from(2)
         }
     }

@@ -67,13 +67,17 @@ fn run(args: &RunArgs) -> anyhow::Result<ExitCode> {
 
     let mut record =
         |world: &World, out: &mut HpccOutf, new: Vec<TestResult>| -> anyhow::Result<()> {
-            if world.is_root() {
+            let written = if world.is_root() {
                 for t in &new {
                     out.push_section(t.name, &t.section);
                 }
                 atomic::write(&cfg.output, out.text().as_bytes())
-                    .with_context(|| format!("writing {}", cfg.output.display()))?;
-            }
+                    .with_context(|| format!("writing {}", cfg.output.display()))
+            } else {
+                Ok(())
+            };
+            // Every rank stops together if rank 0 could not write.
+            world.agree(written)?;
             results.extend(new);
             Ok(())
         };

@@ -77,6 +77,19 @@ impl World {
         self.rank == 0
     }
 
+    /// Make rank 0's outcome everyone's: an error on rank 0 becomes an error
+    /// on every rank (the others report nothing), so no rank is left
+    /// waiting in the next collective.
+    pub fn agree(&self, outcome: anyhow::Result<()>) -> anyhow::Result<()> {
+        let mut failed = u8::from(outcome.is_err());
+        self.comm.process_at_rank(0).broadcast_into(&mut failed);
+        match outcome {
+            Err(e) => Err(e),
+            Ok(()) if failed == 1 => Err(anyhow::anyhow!(SilentFailure)),
+            Ok(()) => Ok(()),
+        }
+    }
+
     /// Broadcast bytes from rank 0 to every rank (length first).
     pub fn broadcast_bytes(&self, data: Option<Vec<u8>>) -> Vec<u8> {
         let root = self.comm.process_at_rank(0);
@@ -115,6 +128,18 @@ impl World {
         mpi::time_resolution()
     }
 }
+
+/// The error a non-root rank returns when rank 0 failed and reported it.
+#[derive(Debug)]
+pub struct SilentFailure;
+
+impl std::fmt::Display for SilentFailure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("rank 0 failed")
+    }
+}
+
+impl std::error::Error for SilentFailure {}
 
 /// HPCC's rule for the Single tests' rank (`HPCC_SingleStream` and its
 /// siblings), given the generator.

@@ -110,3 +110,28 @@ fn unknown_test_name() {
     let dir = workdir(1000, 1, 2);
     refuse(2, dir.path(), &["--tests", "stream,bogus"], "bogus");
 }
+
+#[test]
+fn output_directory_missing() {
+    let dir = workdir(1000, 1, 2);
+    refuse(
+        2,
+        dir.path(),
+        &["--output", "no/such/dir/out.txt"],
+        "--output",
+    );
+}
+
+#[test]
+fn output_unwritable_mid_run_stops_every_rank() {
+    // Passes validation (its directory exists) but cannot be replaced: rank
+    // 0 fails after the first section and the other ranks must not wait.
+    let dir = workdir(600, 1, 2);
+    std::fs::create_dir(dir.path().join("taken")).unwrap();
+    refuse(
+        2,
+        dir.path(),
+        &["--tests", "stream,latbw", "--output", "taken"],
+        "writing taken",
+    );
+}

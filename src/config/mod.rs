@@ -227,6 +227,20 @@ pub fn resolve(args: &RunArgs, job: &JobShape, cwd: &Path) -> Result<Config, Con
         }
     }
 
+    for (name, path) in [("--output", &args.output), ("--json", &args.json)] {
+        let dir = match path.parent() {
+            Some(d) if !d.as_os_str().is_empty() => cwd.join(d),
+            _ => cwd.to_path_buf(),
+        };
+        if !dir.is_dir() {
+            return Err(flag(
+                name,
+                "a file in an existing directory",
+                path.display(),
+            ));
+        }
+    }
+
     let default_file = cwd.join("hpccinf.txt");
     let file = match &args.input {
         Some(p) => Some(p.clone()),

@@ -107,7 +107,7 @@ fn flags_override_the_file() {
         "--tests",
         "StarSTREAM",
     ]);
-    let cfg = resolve(&a, &job(2, 16), Path::new("/nonexistent")).unwrap();
+    let cfg = resolve(&a, &job(2, 16), dir.path()).unwrap();
     assert_eq!(cfg.input.ns, vec![2000]);
     assert_eq!(cfg.input.nbs, vec![64]);
     assert_eq!(cfg.input.grids, vec![(2, 1)]);
@@ -193,4 +193,13 @@ fn missing_input_file_is_an_error_naming_it() {
     )
     .unwrap_err();
     assert!(e.to_string().contains("/nonexistent/hpccinf.txt"));
+}
+
+#[test]
+fn output_in_a_missing_directory_is_refused_before_running() {
+    let dir = tempfile::tempdir().unwrap();
+    for flag in ["--output", "--json"] {
+        let e = resolve(&args(&[flag, "/nonexistent/x"]), &job(2, 16), dir.path()).unwrap_err();
+        assert!(e.to_string().starts_with(flag), "{e}");
+    }
 }
