@@ -101,14 +101,21 @@ fn chunk(len: usize, threads: usize) -> usize {
     len.div_ceil(threads).max(MIN_CHUNK)
 }
 
-/// Fill the arrays as STREAM does before timing: a=1, b=2, c=0, then the
-/// timing-estimate pass doubles a.
+/// STREAM's initial values: a = 1, b = 2, c = 0.
 pub fn init(a: &mut [f64], b: &mut [f64], c: &mut [f64]) {
     a.fill(1.0);
     b.fill(2.0);
     c.fill(0.0);
-    for x in a.iter_mut() {
-        *x *= 2.0;
+}
+
+/// `a = 2 a`: STREAM's pass over a[] before the timed loop, which it also
+/// times as an estimate of one kernel's duration.
+pub fn double(a: &mut [f64], threads: usize) {
+    if threads <= 1 {
+        a.iter_mut().for_each(|x| *x *= 2.0);
+    } else {
+        a.par_chunks_mut(chunk(a.len(), threads))
+            .for_each(|a| a.iter_mut().for_each(|x| *x *= 2.0));
     }
 }
 
@@ -146,6 +153,7 @@ mod tests {
     fn run_rounds(n: usize, rounds: usize, threads: usize) -> (Vec<f64>, Vec<f64>, Vec<f64>) {
         let (mut a, mut b, mut c) = (vec![0.0; n], vec![0.0; n], vec![0.0; n]);
         init(&mut a, &mut b, &mut c);
+        double(&mut a, threads);
         for _ in 0..rounds {
             copy(&a, &mut c, threads);
             scale(&mut b, &c, SCALAR, threads);
