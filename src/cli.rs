@@ -5,6 +5,8 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 
+use crate::config::StreamStores;
+
 /// rhpcc: the HPC Challenge benchmark suite (HPCC 1.5) in Rust.
 ///
 /// Run it under `mpirun`, e.g. `mpirun -np 4 rhpcc`; started on its own it
@@ -41,7 +43,7 @@ pub struct RunArgs {
     #[arg(long, value_name = "FILE", default_value = "rhpcc-results.json")]
     pub json: PathBuf,
 
-    /// Tests to run, comma-separated: dgemm, stream, latbw (aliases: StarDGEMM,
+    /// Tests to run, comma-separated: dgemm, stream, latbw, hpl (aliases: StarDGEMM,
     /// SingleDGEMM, StarSTREAM, SingleSTREAM, LatencyBandwidth), or `all`.
     #[arg(
         short,
@@ -82,6 +84,12 @@ pub struct RunArgs {
     /// (e.g. `native`, `1V/4C`, `4V/1C`).
     #[arg(long, value_name = "LABEL")]
     pub placement: Option<String>,
+
+    /// STREAM's stores: `auto` (non-temporal for arrays of 2^20 elements or
+    /// more, where the CPU has AVX-512), `cached` (ordinary stores, as the
+    /// reference) or `streaming`.
+    #[arg(long, value_enum, default_value_t = StreamStores::Auto)]
+    pub stream_stores: StreamStores,
 
     /// Do not print the summary table.
     #[arg(long)]

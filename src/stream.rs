@@ -20,7 +20,7 @@ use mpi::traits::*;
 use rhpcc_kernels::stream as k;
 use serde_json::json;
 
-use crate::config::{Config, TestId};
+use crate::config::{Config, StreamStores, TestId};
 use crate::report::{cfmt, Metric, SummaryValue, TestResult, Verification};
 use crate::world::World;
 
@@ -93,9 +93,11 @@ fn run_once(
     comm: &SimpleCommunicator,
     n: usize,
     pool: &rayon::ThreadPool,
+    stores: k::Stores,
     corrupt: bool,
 ) -> Outcome {
     let threads = pool.current_num_threads();
+    let knobs = k::Knobs { threads, stores };
     // Kernels split across the pool only when it has several threads; a
     // single-threaded run calls the plain loops directly.
     let on_pool = |f: &mut (dyn FnMut() + Send)| {
@@ -178,10 +180,10 @@ fn run_once(
         mpi::time() - start
     };
     for t in times.iter_mut() {
-        t[0] = timed(&mut || k::copy(&a, &mut c, threads));
-        t[1] = timed(&mut || k::scale(&mut b, &c, k::SCALAR, threads));
-        t[2] = timed(&mut || k::add(&a, &b, &mut c, threads));
-        t[3] = timed(&mut || k::triad(&mut a, &b, &c, k::SCALAR, threads));
+        t[0] = timed(&mut || k::copy(&a, &mut c, knobs));
+        t[1] = timed(&mut || k::scale(&mut b, &c, k::SCALAR, knobs));
+        t[2] = timed(&mut || k::add(&a, &b, &mut c, knobs));
+        t[3] = timed(&mut || k::triad(&mut a, &b, &c, k::SCALAR, knobs));
     }
 
     // Laid out kernel by kernel: [kernel * NTIMES + rep].
@@ -289,12 +291,28 @@ pub fn run(world: &World, cfg: &Config) -> Vec<TestResult> {
         .num_threads(cfg.threads)
         .build()
         .expect("rayon pool");
-    let params = json!({ "vector_size": n, "threads": cfg.threads, "ntimes": k::NTIMES });
-    let label = "based on a variant of the STREAM benchmark code (rhpcc, Rust)\n";
+    let stores = match cfg.stream_stores {
+        StreamStores::Cached => k::Stores::Cached,
+        StreamStores::Streaming => k::Stores::Streaming,
+        StreamStores::Auto if n >= k::STREAMING_MIN_LEN => k::Stores::Streaming,
+        StreamStores::Auto => k::Stores::Cached,
+    };
+    let stores_text = match stores {
+        k::Stores::Cached => "ordinary stores",
+        k::Stores::Streaming => "non-temporal (streaming) stores",
+    };
+    let params = json!({
+        "vector_size": n,
+        "threads": cfg.threads,
+        "ntimes": k::NTIMES,
+        "stores": stores_text,
+    });
+    let label =
+        format!("based on a variant of the STREAM benchmark code (rhpcc, Rust; {stores_text})\n");
 
     // StarSTREAM: all ranks at once on the world communicator.
-    let star = run_once(&world.comm, n, &pool, corrupt);
-    let mut body = String::from(label);
+    let star = run_once(&world.comm, n, &pool, stores, corrupt);
+    let mut body = label.clone();
     body.push_str(&star.text);
     let failed_ranks = i32::from(!star.passed());
     body.push_str(&format!("Node(s) with error {failed_ranks}\n"));
@@ -340,7 +358,7 @@ pub fn run(world: &World, cfg: &Config) -> Vec<TestResult> {
     let mut buf = [0.0f64; 4 + 3 + 4 * (k::NTIMES - 1)];
     if world.rank == chosen {
         let self_comm = SimpleCommunicator::self_comm();
-        let o = run_once(&self_comm, n, &pool, corrupt);
+        let o = run_once(&self_comm, n, &pool, stores, corrupt);
         buf[..4].copy_from_slice(&o.rates);
         buf[4..7].copy_from_slice(&o.rel_err);
         for j in 0..4 {
@@ -361,7 +379,7 @@ pub fn run(world: &World, cfg: &Config) -> Vec<TestResult> {
         }),
         text: String::new(),
     };
-    let mut body = String::from(label);
+    let mut body = label.clone();
     body.push_str(&format!(
         "Node(s) with error {}\n",
         i32::from(!single.passed())

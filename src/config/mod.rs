@@ -61,6 +61,14 @@ fn parse_test(name: &str) -> Result<Vec<TestId>, ConfigError> {
     })
 }
 
+/// How STREAM writes its results (`--stream-stores`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+pub enum StreamStores {
+    Auto,
+    Cached,
+    Streaming,
+}
+
 /// A host of the job: its name, how many ranks run on it, and its memory.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct HostShape {
@@ -89,6 +97,7 @@ pub struct Config {
     pub threads: usize,
     pub placement: Option<String>,
     pub quiet: bool,
+    pub stream_stores: StreamStores,
     /// Test-only: the test whose verification is made to fail.
     pub inject_fault: Option<TestId>,
 }
@@ -313,6 +322,7 @@ pub fn resolve(args: &RunArgs, job: &JobShape, cwd: &Path) -> Result<Config, Con
         threads: args.threads,
         placement: args.placement.clone(),
         quiet: args.quiet,
+        stream_stores: args.stream_stores,
         inject_fault: args
             .inject_fault
             .as_deref()
