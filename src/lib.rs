@@ -12,6 +12,7 @@ pub mod cli;
 pub mod config;
 pub mod dgemm;
 pub mod grid;
+pub mod hpl;
 pub mod latbw;
 pub mod report;
 pub mod run;

@@ -12,7 +12,7 @@ use crate::config::{self, Config, TestId};
 use crate::report::hpccoutf::{HpccOutf, JobFacts};
 use crate::report::{atomic, json as rjson, table, SummaryValue, TestResult};
 use crate::world::World;
-use crate::{dgemm, latbw, stream};
+use crate::{dgemm, hpl, latbw, stream};
 
 /// Exit status when a verification failed.
 const EXIT_VERIFICATION: u8 = 1;
@@ -90,6 +90,9 @@ fn run(args: &RunArgs) -> anyhow::Result<ExitCode> {
     }
     if cfg.runs(TestId::LatencyBandwidth) {
         record(&world, &mut out, vec![latbw::run(&world, &cfg)])?;
+    }
+    if cfg.runs(TestId::Hpl) {
+        record(&world, &mut out, vec![hpl::run(&world, &cfg)])?;
     }
 
     let success = results.iter().all(TestResult::passed);

@@ -130,6 +130,18 @@ fn check_latbw(run: &Run) {
     assert!(run.outf().contains("Begin of LatencyBandwidth section."));
 }
 
+/// `all` includes HPL, run last: a passed test on the input's N.
+fn check_hpl(run: &Run, n: usize) {
+    let s = run.summary();
+    assert_eq!(num(&s, "HPL_N"), n as f64);
+    assert!(num(&s, "HPL_Tflops") > 0.0);
+    let out = run.outf();
+    assert!(out.contains(" ...... PASSED\n"));
+    let latbw = out.find("End of LatencyBandwidth section.").unwrap();
+    let hpl = out.find("Begin of HPL section.").unwrap();
+    assert!(latbw < hpl, "HPL runs after LatencyBandwidth");
+}
+
 #[test]
 fn one_rank_under_mpirun() {
     let dir = workdir(1000, 1, 1);
@@ -137,6 +149,7 @@ fn one_rank_under_mpirun() {
     check_common(&run, 1);
     check_stream(&run, 1000, 1);
     check_dgemm(&run, 1000, 1);
+    check_hpl(&run, 1000);
     // The ring test needs two ranks: skipped, keys stay -1 as in HPCC.
     let s = run.summary();
     for k in LATBW_KEYS {
@@ -152,6 +165,7 @@ fn two_ranks() {
     check_stream(&run, 1000, 2);
     check_dgemm(&run, 1000, 2);
     check_latbw(&run);
+    check_hpl(&run, 1000);
     assert!(run.stdout.contains("StarSTREAM"), "summary table printed");
 }
 
@@ -163,6 +177,7 @@ fn four_ranks_oversubscribed() {
     check_stream(&run, 1200, 4);
     check_dgemm(&run, 1200, 4);
     check_latbw(&run);
+    check_hpl(&run, 1200);
 }
 
 #[test]

@@ -24,22 +24,30 @@ pub enum TestId {
     Stream,
     /// HPCC's b_eff-derived latency and bandwidth test.
     LatencyBandwidth,
+    /// HPL (run last, as in HPCC).
+    Hpl,
 }
 
 impl TestId {
-    pub const ALL: [TestId; 3] = [TestId::Dgemm, TestId::Stream, TestId::LatencyBandwidth];
+    pub const ALL: [TestId; 4] = [
+        TestId::Dgemm,
+        TestId::Stream,
+        TestId::LatencyBandwidth,
+        TestId::Hpl,
+    ];
 
     pub fn name(self) -> &'static str {
         match self {
             TestId::Dgemm => "dgemm",
             TestId::Stream => "stream",
             TestId::LatencyBandwidth => "latbw",
+            TestId::Hpl => "hpl",
         }
     }
 }
 
 /// HPCC tests not implemented yet; naming one is an error, not a silent skip.
-const NOT_YET: [&str; 5] = ["hpl", "ptrans", "randomaccess", "fft", "gups"];
+const NOT_YET: [&str; 4] = ["ptrans", "randomaccess", "fft", "gups"];
 
 fn parse_test(name: &str) -> Result<Vec<TestId>, ConfigError> {
     let lower = name.trim().to_ascii_lowercase();
@@ -48,6 +56,7 @@ fn parse_test(name: &str) -> Result<Vec<TestId>, ConfigError> {
         "dgemm" | "stardgemm" | "singledgemm" => vec![TestId::Dgemm],
         "stream" | "starstream" | "singlestream" => vec![TestId::Stream],
         "latbw" | "latencybandwidth" | "pingpong" | "ring" => vec![TestId::LatencyBandwidth],
+        "hpl" => vec![TestId::Hpl],
         _ => {
             let base = lower
                 .trim_start_matches("star")
@@ -118,9 +127,9 @@ pub enum ConfigError {
         expected: String,
         found: String,
     },
-    #[error("--tests: unknown test '{0}' (known: dgemm, stream, latbw, all)")]
+    #[error("--tests: unknown test '{0}' (known: dgemm, stream, latbw, hpl, all)")]
     UnknownTest(String),
-    #[error("--tests: '{0}' is not implemented in this version of rhpcc yet (implemented: dgemm, stream, latbw)")]
+    #[error("--tests: '{0}' is not implemented in this version of rhpcc yet (implemented: dgemm, stream, latbw, hpl)")]
     NotImplemented(String),
     #[error("process grid {p} x {q} from {origin} needs {needed} MPI ranks, but the job has only {have}; start more ranks (mpirun -np {needed}) or choose a smaller grid")]
     TooFewRanks {

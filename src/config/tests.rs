@@ -174,7 +174,7 @@ fn bad_flags_and_tests_are_refused() {
         Err(ConfigError::UnknownTest(_))
     ));
     assert!(matches!(
-        resolve(&args(&["--tests", "hpl"]), &j, dir.path()),
+        resolve(&args(&["--tests", "ptrans"]), &j, dir.path()),
         Err(ConfigError::NotImplemented(_))
     ));
     assert!(Cli::try_parse_from(["rhpcc", "--n", "-5"]).is_err());

@@ -6,7 +6,8 @@ pub fn e(v: f64) -> String {
     e_prec(v, 6)
 }
 
-fn e_prec(v: f64, prec: usize) -> String {
+/// `%.{prec}e`, e.g. `e_prec(27.75, 3)` is `2.775e+01` (HPL's Gflop/s column).
+pub fn e_prec(v: f64, prec: usize) -> String {
     if !v.is_finite() {
         return non_finite(v);
     }
