@@ -22,7 +22,12 @@ pub struct Run {
 
 impl Run {
     pub fn outf(&self) -> String {
-        std::fs::read_to_string(self.dir.join("hpccoutf.txt")).expect("hpccoutf.txt written")
+        std::fs::read_to_string(self.dir.join("hpccoutf.txt")).unwrap_or_else(|e| {
+            panic!(
+                "hpccoutf.txt not written ({e}); exit status {:?}\nstdout:\n{}\nstderr:\n{}",
+                self.status, self.stdout, self.stderr
+            )
+        })
     }
 
     pub fn json(&self) -> serde_json::Value {
