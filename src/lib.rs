@@ -14,6 +14,7 @@ pub mod dgemm;
 pub mod grid;
 pub mod hpl;
 pub mod latbw;
+pub mod peak;
 pub mod report;
 pub mod run;
 pub mod stream;

@@ -10,9 +10,10 @@ use serde_json::{json, Map, Value};
 use crate::cli::{Cli, Command, RunArgs};
 use crate::config::{self, Config, TestId};
 use crate::report::hpccoutf::{HpccOutf, JobFacts};
+use crate::report::Metric;
 use crate::report::{atomic, json as rjson, table, SummaryValue, TestResult};
 use crate::world::World;
-use crate::{dgemm, hpl, latbw, stream};
+use crate::{dgemm, hpl, latbw, peak, stream};
 
 /// Exit status when a verification failed.
 const EXIT_VERIFICATION: u8 = 1;
@@ -92,7 +93,9 @@ fn run(args: &RunArgs) -> anyhow::Result<ExitCode> {
         record(&world, &mut out, vec![latbw::run(&world, &cfg)])?;
     }
     if cfg.runs(TestId::Hpl) {
-        record(&world, &mut out, vec![hpl::run(&world, &cfg)])?;
+        let mut result = hpl::run(&world, &cfg);
+        add_peak_share(&mut result, &peak::probe(&world, cfg.threads));
+        record(&world, &mut out, vec![result])?;
     }
 
     let success = results.iter().all(TestResult::passed);
@@ -128,6 +131,34 @@ fn run(args: &RunArgs) -> anyhow::Result<ExitCode> {
     } else {
         ExitCode::from(EXIT_VERIFICATION)
     })
+}
+
+/// Add the FMA peak of the best HPL test's grid (its P x Q ranks are the
+/// first P x Q of the world, whatever the mapping) and HPL's share of it.
+fn add_peak_share(hpl: &mut TestResult, rank_peaks: &[f64]) {
+    let get = |key| {
+        hpl.summary
+            .iter()
+            .find(|(k, _)| *k == key)
+            .and_then(|(_, v)| v.as_f64())
+    };
+    let (Some(p), Some(q), Some(tflops)) = (get("HPL_nprow"), get("HPL_npcol"), get("HPL_Tflops"))
+    else {
+        return;
+    };
+    let procs = ((p * q) as usize).min(rank_peaks.len());
+    let peak: f64 = rank_peaks[..procs].iter().sum();
+    hpl.metrics
+        .push(Metric::new("FmaPeak", "Gflop/s", peak).samples(rank_peaks[..procs].to_vec()));
+    hpl.metrics.push(Metric::new(
+        "PercentOfPeak",
+        "%",
+        100.0 * tflops * 1e3 / peak,
+    ));
+    hpl.parameters["peak_probe"] = serde_json::json!({
+        "rule": "all ranks at once after a barrier; per rank the best of 3 runs of about 0.1 s of independent FMA chains on each thread; peak = sum over the best test's P x Q ranks",
+        "per_rank_gflops": rank_peaks,
+    });
 }
 
 /// The summary block as printed, parsed back into typed pairs so that the

@@ -250,3 +250,34 @@ fn wrong_solution_fails_the_run() {
     assert_eq!(hpl["passed"], false);
     assert!(hpl["verification"][0]["value"].as_f64().unwrap() >= 16.0);
 }
+
+#[test]
+fn json_gives_the_share_of_the_measured_fma_peak() {
+    let dir = workdir(600, 1, 2);
+    let run = mpirun(2, dir.path(), &["--tests", "hpl"]);
+    assert_eq!(run.status, Some(0), "{}", run.stderr);
+    let json = run.json();
+    let hpl = &json["tests"][0];
+    assert_eq!(hpl["name"], "HPL");
+    let metric = |name: &str| {
+        hpl["metrics"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|m| m["name"] == name)
+            .unwrap_or_else(|| panic!("metric {name} missing"))
+            .clone()
+    };
+    let peak = metric("FmaPeak");
+    assert_eq!(
+        peak["samples"].as_array().unwrap().len(),
+        2,
+        "one rate per grid rank"
+    );
+    let peak_gflops = peak["value"].as_f64().unwrap();
+    let gflops = metric("Gflops")["value"].as_f64().unwrap();
+    let pct = metric("PercentOfPeak")["value"].as_f64().unwrap();
+    assert!(peak_gflops > 0.0);
+    assert!((pct - 100.0 * gflops / peak_gflops).abs() < 1e-6 * pct.max(1.0));
+    assert!(pct > 0.0 && pct < 150.0, "{pct}% of peak");
+}

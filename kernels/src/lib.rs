@@ -5,4 +5,5 @@ pub mod crand;
 pub mod dgemm;
 pub mod hpl;
 pub mod latbw;
+pub mod peak;
 pub mod stream;
