@@ -91,6 +91,12 @@ pub struct RunArgs {
     #[arg(long, value_enum, default_value_t = StreamStores::Auto)]
     pub stream_stores: StreamStores,
 
+    /// Show a progress line for long tests on rank 0's standard error. On by
+    /// itself when that is a terminal, which it never is under mpirun (Open
+    /// MPI pipes the ranks' stderr), hence this flag.
+    #[arg(long)]
+    pub progress: bool,
+
     /// Do not print the summary table.
     #[arg(long)]
     pub quiet: bool,

@@ -15,6 +15,7 @@ pub mod grid;
 pub mod hpl;
 pub mod latbw;
 pub mod peak;
+pub mod progress;
 pub mod report;
 pub mod run;
 pub mod stream;

@@ -281,3 +281,16 @@ fn json_gives_the_share_of_the_measured_fma_peak() {
     assert!((pct - 100.0 * gflops / peak_gflops).abs() < 1e-6 * pct.max(1.0));
     assert!(pct > 0.0 && pct < 150.0, "{pct}% of peak");
 }
+
+#[test]
+fn progress_line_only_when_asked_under_mpirun() {
+    let dir = workdir(400, 1, 2);
+    let run = mpirun(2, dir.path(), &["--tests", "hpl", "--progress"]);
+    assert_eq!(run.status, Some(0), "{}", run.stderr);
+    assert!(run.stderr.contains("\rHPL WR"), "{:?}", run.stderr);
+    assert!(run.stderr.contains('%'));
+    // Under mpirun a rank's stderr is a pipe: no progress unless asked.
+    let run = mpirun(2, dir.path(), &["--tests", "hpl"]);
+    assert_eq!(run.status, Some(0), "{}", run.stderr);
+    assert!(!run.stderr.contains("\rHPL"), "{:?}", run.stderr);
+}

@@ -106,6 +106,7 @@ pub struct Config {
     pub threads: usize,
     pub placement: Option<String>,
     pub quiet: bool,
+    pub progress: bool,
     pub stream_stores: StreamStores,
     /// Test-only: the test whose verification is made to fail.
     pub inject_fault: Option<TestId>,
@@ -331,6 +332,7 @@ pub fn resolve(args: &RunArgs, job: &JobShape, cwd: &Path) -> Result<Config, Con
         threads: args.threads,
         placement: args.placement.clone(),
         quiet: args.quiet,
+        progress: args.progress,
         stream_stores: args.stream_stores,
         inject_fault: args
             .inject_fault

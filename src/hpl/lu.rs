@@ -28,6 +28,7 @@ use super::bcast::PanelMessage;
 use super::matrix::LocalMatrix;
 use super::{swap, update};
 use crate::grid::ProcessGrid;
+use crate::progress::Progress;
 
 /// Factors `[A | b]` in place on every process of the grid. Returns HPL's
 /// `info`: `Some(c + 1)` for the first global column `c` whose pivot was
@@ -38,10 +39,13 @@ pub fn factor(
     m: &mut LocalMatrix,
     fact: &FactParams,
     par: Par,
+    progress: &mut Progress,
 ) -> Option<usize> {
     let (n, nb, p, q) = (m.n, m.nb, m.p, m.q);
     let mut info = None;
     for j in (0..n).step_by(nb) {
+        // Share of the LU's flops done before column j: 1 - ((n - j) / n)^3.
+        progress.update(1.0 - ((n - j) as f64 / n as f64).powi(3));
         let jb = nb.min(n - j);
         let pcol = indxg2p(j, nb, q);
         let prow = indxg2p(j, nb, p);

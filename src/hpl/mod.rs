@@ -65,6 +65,7 @@ use serde_json::json;
 
 use crate::config::{Bcast, Config, Fact, HpccInput, Pmap, TestId};
 use crate::grid::ProcessGrid;
+use crate::progress::Progress;
 use crate::report::{Metric, SummaryValue, TestResult, Verification};
 use crate::world::World;
 use matrix::LocalMatrix;
@@ -231,15 +232,28 @@ pub mod nonfinite {
 }
 
 /// One test on this rank's grid (`HPL_pdtest`); collective over the grid.
-fn pdtest(grid: &ProcessGrid, v: &Params, align: usize, par: Par, corrupt: bool) -> Outcome {
+fn pdtest(
+    grid: &ProcessGrid,
+    v: &Params,
+    align: usize,
+    par: Par,
+    corrupt: bool,
+    show_progress: bool,
+) -> Outcome {
     let mut m = LocalMatrix::generate(v.n, v.nb, v.p, v.q, grid.myrow, grid.mycol, align);
     let fact = v.fact_params();
 
+    let mut progress = Progress::new(
+        format!("HPL {} N={} NB={} {}x{}", v.code(), v.n, v.nb, v.p, v.q),
+        grid.all.rank() == 0,
+        show_progress,
+    );
     grid.all.barrier();
     let t0 = mpi::time();
-    let info = lu::factor(grid, &mut m, &fact, par);
+    let info = lu::factor(grid, &mut m, &fact, par, &mut progress);
     let x = info.is_none().then(|| solve::back_substitute(grid, &m));
     let mine = mpi::time() - t0;
+    progress.finish();
     let mut time = 0.0f64;
     grid.all
         .all_reduce_into(&mine, &mut time, SystemOperation::max());
@@ -279,7 +293,7 @@ pub fn run(world: &World, cfg: &Config) -> TestResult {
             continue;
         };
         for v in Params::all(inp, p, q) {
-            outcomes.push(pdtest(&grid, &v, inp.align, par, corrupt));
+            outcomes.push(pdtest(&grid, &v, inp.align, par, corrupt, cfg.progress));
         }
     }
     // World rank 0 is process (0, 0) of every grid and saw every test;
