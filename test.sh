@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# The whole test suite: install what is missing, check formatting and
-# lints, and run every unit and integration test (integration tests start
-# the release binary under mpirun with 1, 2 and 4 ranks).
+# The whole test suite: install what is missing, check formatting, lints
+# and that the docs build without warnings, then run every unit and
+# integration test (integration tests start the release binary under mpirun
+# with 1, 2 and 4 ranks).
 set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -9,4 +10,5 @@ cd "$root"
 launch/ensure-deps.sh
 cargo fmt --all --check
 cargo clippy --release --workspace --all-targets --quiet -- -D warnings
+RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --quiet
 cargo test --release --workspace
