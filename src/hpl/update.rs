@@ -13,9 +13,10 @@
 use faer::linalg::matmul::matmul;
 use faer::linalg::triangular_solve::solve_unit_lower_triangular_in_place;
 use faer::{Accum, Par};
+use rhpcc_kernels::hpl::view::{mat_mut, mat_ref};
 
 use super::bcast::PanelMessage;
-use super::matrix::{mat_mut, mat_ref, LocalMatrix};
+use super::matrix::LocalMatrix;
 
 /// Finishes `u` (`jb x nt`, leading dimension `jb`) and updates this
 /// process's trailing block: local rows from `ii` (the panel's first local

@@ -4,3 +4,4 @@
 
 pub mod matgen;
 pub mod panel;
+pub mod view;

@@ -119,7 +119,9 @@ mod tests;
 use faer::linalg::matmul::matmul;
 use faer::linalg::triangular_solve::solve_unit_lower_triangular_in_place;
 use faer::reborrow::IntoConst;
-use faer::{Accum, MatMut, MatRef, Par};
+use faer::{Accum, Par};
+
+use super::view::{mat_mut, mat_ref};
 
 pub use pivot::{
     candidate_len, reduce_candidates, AllGatherExchange, PivotExchange, SingleProcess,
@@ -420,30 +422,6 @@ impl<X: PivotExchange + ?Sized> Panel<'_, X> {
             self.a[c * lda..c * lda + r].copy_from_slice(&self.l1[c * n0..c * n0 + r]);
         }
     }
-}
-
-/// `nr x nc` view at `(r0, c0)` of the column-major `buf` (leading
-/// dimension `ld`).
-fn mat_ref(buf: &[f64], ld: usize, r0: usize, c0: usize, nr: usize, nc: usize) -> MatRef<'_, f64> {
-    if nr == 0 || nc == 0 {
-        return MatRef::from_column_major_slice_with_stride(&buf[..0], nr, nc, ld.max(nr));
-    }
-    MatRef::from_column_major_slice_with_stride(&buf[r0 + c0 * ld..], nr, nc, ld)
-}
-
-/// Mutable counterpart of [`mat_ref`].
-fn mat_mut(
-    buf: &mut [f64],
-    ld: usize,
-    r0: usize,
-    c0: usize,
-    nr: usize,
-    nc: usize,
-) -> MatMut<'_, f64> {
-    if nr == 0 || nc == 0 {
-        return MatMut::from_column_major_slice_with_stride_mut(&mut buf[..0], nr, nc, ld.max(nr));
-    }
-    MatMut::from_column_major_slice_with_stride_mut(&mut buf[r0 + c0 * ld..], nr, nc, ld)
 }
 
 /// `y -= alpha x` (BLAS `daxpy` with `-alpha`).
