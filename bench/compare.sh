@@ -174,44 +174,9 @@ setup_mkl() {
     log "checking that the reference really runs on MKL (tiny run, MKL_VERBOSE=1)"
     pre="$TMP_ROOT/mkl-check"
     mkdir -p "$pre"
-    cat >"$pre/hpccinf.txt" <<'EOF'
-HPLinpack benchmark input file
-Innovative Computing Laboratory, University of Tennessee
-HPL.out      output file name (if any)
-8            device out (6=stdout,7=stderr,file)
-1            # of problems sizes (N)
-200          Ns
-1            # of NBs
-40           NBs
-0            PMAP process mapping (0=Row-,1=Column-major)
-1            # of process grids (P x Q)
-1            Ps
-1            Qs
-16.0         threshold
-1            # of panel fact
-2            PFACTs (0=left, 1=Crout, 2=Right)
-1            # of recursive stopping criterium
-4            NBMINs (>= 1)
-1            # of panels in recursion
-2            NDIVs
-1            # of recursive panel fact.
-1            RFACTs (0=left, 1=Crout, 2=Right)
-1            # of broadcast
-1            BCASTs (0=1rg,1=1rM,2=2rg,3=2rM,4=Lng,5=LnM)
-1            # of lookahead depth
-1            DEPTHs (>=0)
-2            SWAP (0=bin-exch,1=long,2=mix)
-64           swapping threshold
-0            L1 in (0=transposed,1=no-transposed) form
-0            U  in (0=transposed,1=no-transposed) form
-1            Equilibration (0=no,1=yes)
-8            memory alignment in double (> 0)
-##### This line (no. 32) is ignored (it serves as a separator). ######
-0                      		Number of additional problem sizes for PTRANS
-1200 10000 30000        	values of N
-0                       	number of additional blocking sizes for PTRANS
-40 9 8 13 13 20 16 32 64       	values of NB
-EOF
+    # The repository's N=2000 input cut down to N=200, NB=40 on a 1 x 1 grid.
+    sed -e '6s/^[0-9]*/200/' -e '8s/^[0-9]*/40/' -e '12s/^[0-9]*/1/' \
+        "$BENCH_DIR/inputs/N2000_NB80_1x2.txt" >"$pre/hpccinf.txt"
     if ! (cd "$pre" && MKL_VERBOSE=1 LD_DEBUG=files LD_DEBUG_OUTPUT="$pre/ld" \
         mpirun "${MPI_FLAGS[@]}" -np 1 -x LD_LIBRARY_PATH -x MKL_THREADING_LAYER \
         -x MKL_INTERFACE_LAYER -x MKL_VERBOSE -x LD_DEBUG -x LD_DEBUG_OUTPUT \
