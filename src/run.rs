@@ -99,38 +99,59 @@ fn run(args: &RunArgs) -> anyhow::Result<ExitCode> {
     }
 
     let success = results.iter().all(TestResult::passed);
-    if world.is_root() {
-        let values: Vec<(&str, SummaryValue)> = results
-            .iter()
-            .flat_map(|t| t.summary.iter().map(|(k, v)| (*k, v.clone())))
-            .collect();
-        out.finish(&facts, &values, success);
-        atomic::write(&cfg.output, out.text().as_bytes())
-            .with_context(|| format!("writing {}", cfg.output.display()))?;
-
-        let summary = summary_pairs(out.text());
-        let doc = rjson::render(rjson::Run {
-            started_at_unix: started,
-            placement: cfg.placement.as_deref(),
-            success,
-            environment: environment(&world, &cfg),
-            parameters: json!({ "source": cfg.input_source, "input": cfg.input, "tests": cfg.tests }),
-            tests: &results,
-            summary: &summary,
-        });
-        atomic::write(&cfg.json, doc.as_bytes())
-            .with_context(|| format!("writing {}", cfg.json.display()))?;
-
-        if !cfg.quiet {
-            print!("{}", table::render(&results, success));
-            println!("Wrote {} and {}.", cfg.output.display(), cfg.json.display());
-        }
-    }
+    // Every rank waits here until rank 0 has written its files: a rank that
+    // exits non-zero (failed verification) makes mpirun kill the others.
+    let written = if world.is_root() {
+        write_reports(&world, &cfg, &mut out, &facts, &results, success, started)
+    } else {
+        Ok(())
+    };
+    world.agree(written)?;
     Ok(if success {
         ExitCode::SUCCESS
     } else {
         ExitCode::from(EXIT_VERIFICATION)
     })
+}
+
+/// Rank 0: finish `hpccoutf.txt`, write the JSON document and print the
+/// table.
+#[allow(clippy::too_many_arguments)]
+fn write_reports(
+    world: &World,
+    cfg: &Config,
+    out: &mut HpccOutf,
+    facts: &JobFacts,
+    results: &[TestResult],
+    success: bool,
+    started: u64,
+) -> anyhow::Result<()> {
+    let values: Vec<(&str, SummaryValue)> = results
+        .iter()
+        .flat_map(|t| t.summary.iter().map(|(k, v)| (*k, v.clone())))
+        .collect();
+    out.finish(facts, &values, success);
+    atomic::write(&cfg.output, out.text().as_bytes())
+        .with_context(|| format!("writing {}", cfg.output.display()))?;
+
+    let summary = summary_pairs(out.text());
+    let doc = rjson::render(rjson::Run {
+        started_at_unix: started,
+        placement: cfg.placement.as_deref(),
+        success,
+        environment: environment(world, cfg),
+        parameters: json!({ "source": cfg.input_source, "input": cfg.input, "tests": cfg.tests }),
+        tests: results,
+        summary: &summary,
+    });
+    atomic::write(&cfg.json, doc.as_bytes())
+        .with_context(|| format!("writing {}", cfg.json.display()))?;
+
+    if !cfg.quiet {
+        print!("{}", table::render(results, success));
+        println!("Wrote {} and {}.", cfg.output.display(), cfg.json.display());
+    }
+    Ok(())
 }
 
 /// Add the FMA peak of the best HPL test's grid (its P x Q ranks are the

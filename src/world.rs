@@ -78,16 +78,21 @@ impl World {
     }
 
     /// Make rank 0's outcome everyone's: an error on rank 0 becomes an error
-    /// on every rank (the others report nothing), so no rank is left
-    /// waiting in the next collective.
+    /// on every rank, so no rank is left waiting in the next collective.
+    /// Rank 0 prints its error here, before any rank can exit: once one rank
+    /// exits non-zero, mpirun kills the others, so a message printed after
+    /// `MPI_Finalize` may never appear. Every rank then returns
+    /// [`SilentFailure`].
     pub fn agree(&self, outcome: anyhow::Result<()>) -> anyhow::Result<()> {
         let mut failed = u8::from(outcome.is_err());
         self.comm.process_at_rank(0).broadcast_into(&mut failed);
-        match outcome {
-            Err(e) => Err(e),
-            Ok(()) if failed == 1 => Err(anyhow::anyhow!(SilentFailure)),
-            Ok(()) => Ok(()),
+        if let Err(e) = outcome {
+            eprintln!("rhpcc: error: {e:#}");
         }
+        if failed == 1 {
+            return Err(anyhow::anyhow!(SilentFailure));
+        }
+        Ok(())
     }
 
     /// Broadcast bytes from rank 0 to every rank (length first).
@@ -129,7 +134,7 @@ impl World {
     }
 }
 
-/// The error a non-root rank returns when rank 0 failed and reported it.
+/// The error every rank returns when rank 0 failed and has reported it.
 #[derive(Debug)]
 pub struct SilentFailure;
 

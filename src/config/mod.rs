@@ -35,15 +35,6 @@ impl TestId {
         TestId::LatencyBandwidth,
         TestId::Hpl,
     ];
-
-    pub fn name(self) -> &'static str {
-        match self {
-            TestId::Dgemm => "dgemm",
-            TestId::Stream => "stream",
-            TestId::LatencyBandwidth => "latbw",
-            TestId::Hpl => "hpl",
-        }
-    }
 }
 
 /// HPCC tests not implemented yet; naming one is an error, not a silent skip.
