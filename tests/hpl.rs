@@ -141,7 +141,10 @@ fn two_ranks_1x2_prints_the_references_section() {
     );
     assert_eq!(line.len(), 80, "{line}");
     assert!(out.contains("||Ax-b||_oo/(eps*(||A||_oo*||x||_oo+||b||_oo)*N)=        0.00"));
-    assert!(out.contains("- rhpcc: no look-ahead"));
+    // Every input parameter here runs as HPL runs it: no note about a
+    // parameter taken as a nearby one.
+    assert!(!out.contains("- rhpcc: DEPTH above 1"));
+    assert!(!out.contains("- rhpcc: BCAST"));
     assert!(out
         .contains("\nN      :    1000 \nNB     :      80 \nPMAP   : Row-major process mapping\n"));
 }
@@ -230,6 +233,43 @@ fn every_panel_variant_column_major_with_idle_ranks() {
         assert!(out.contains(code), "{code}");
     }
     assert!(out.contains("PMAP   : Column-major process mapping\n"));
+}
+
+#[test]
+fn every_bcast_and_depth_on_rings_of_three_and_four_columns() {
+    // 1 x 3 (column-major) and 1 x 4 grids on 4 ranks: every BCAST route,
+    // DEPTH 0, 1 and 2 (run as 1), N not a multiple of NB.
+    for (q, pmap) in [(3, "1"), (4, "0")] {
+        let dir = workdir(777, 1, q);
+        edit_input(
+            dir.path(),
+            &[
+                (8, "32           NBs"),
+                (
+                    9,
+                    &format!("{pmap}            PMAP process mapping (0=Row-,1=Column-major)"),
+                ),
+                (22, "6            # of broadcast"),
+                (23, "0 1 2 3 4 5  BCASTs"),
+                (24, "3            # of lookahead depth"),
+                (25, "0 1 2        DEPTHs"),
+            ],
+        );
+        let run = mpirun(4, dir.path(), &["--tests", "hpl"]);
+        check_passed(&run, 18, 777, 32, 1, q);
+        reference_norms(&run.summary(), 777);
+        let out = run.outf();
+        for code in ["00C2R4", "01C2R4", "12C2R4", "13C2R4", "14C2R4", "25C2R4"] {
+            assert!(
+                out.contains(&format!("W{}{code}", if pmap == "1" { 'C' } else { 'R' })),
+                "{code}"
+            );
+        }
+        assert!(out.contains("- rhpcc: DEPTH above 1 runs with a look-ahead of 1"));
+        assert!(
+            out.contains("- rhpcc: BCAST Blong and BlongM take the routes of 1ring and 1ringM.")
+        );
+    }
 }
 
 #[test]

@@ -1,5 +1,5 @@
-//! Right-looking blocked LU of `[A | b]` with row partial pivoting, without
-//! look-ahead (HPL's `HPL_pdgesv0`).
+//! Right-looking blocked LU of `[A | b]` with row partial pivoting, with
+//! HPL's look-ahead of depth 0 (`HPL_pdgesv0`) or 1 (`HPL_pdgesvK2`).
 //!
 //! For each panel, global columns `j .. j+jb` (`jb = min(NB, N - j)`):
 //!
@@ -7,11 +7,17 @@
 //!    pivot exchange per column over the column communicator:
 //!    [`AllGatherExchange`] on `MPI_Allgather`);
 //! 2. it sends its rows of the panel, `L1` and the pivots along each
-//!    process row ([`PanelMessage::broadcast`]);
-//! 3. every process column applies the interchanges to its columns right
-//!    of the panel, `b` included, and gathers `U12` ([`swap::apply`]);
-//! 4. every process finishes `U12 = L11^-1 U12` and updates
-//!    `A22 -= L21 U12` ([`update::update`]).
+//!    process row with the input's BCAST route ([`PanelBcast`]);
+//! 3. every process applies the panel to its columns right of it, `b`
+//!    included: interchanges, `U`, GEMM ([`update::update`]).
+//!
+//! With DEPTH 0 step 3 for panel `k` finishes before panel `k+1` is
+//! factored. With DEPTH 1, as in `HPL_pdgesvK2`, the process column that
+//! owns panel `k+1` first applies panel `k` to those columns only, factors
+//! panel `k+1` and starts its broadcast, and then every process applies
+//! panel `k` to the rest of its columns while polling that broadcast, so
+//! that the factorization and the broadcast of the next panel overlap the
+//! bulk of the update.
 //!
 //! `b` is column `N` of the local array, so the forward elimination
 //! `b := L^-1 P b` happens along the way, as in HPL; afterwards the local
@@ -24,11 +30,22 @@ use rhpcc_kernels::hpl::panel::{
     factor_panel, AllGatherExchange, FactParams, LocalPanel, PanelFactors, RowLayout, SingleProcess,
 };
 
-use super::bcast::PanelMessage;
+use super::bcast::{PanelBcast, PanelMessage};
 use super::matrix::LocalMatrix;
-use super::{swap, update};
+use super::update;
+use crate::config::Bcast;
 use crate::grid::ProcessGrid;
 use crate::progress::Progress;
+
+/// How the factorization runs: the input's panel parameters, BCAST and
+/// DEPTH, and the GEMM's parallelism.
+pub struct Algo {
+    pub fact: FactParams,
+    pub bcast: Bcast,
+    /// 0 or 1 (deeper look-ahead runs as 1).
+    pub depth: usize,
+    pub par: Par,
+}
 
 /// Factors `[A | b]` in place on every process of the grid. Returns HPL's
 /// `info`: `Some(c + 1)` for the first global column `c` whose pivot was
@@ -37,55 +54,75 @@ use crate::progress::Progress;
 pub fn factor(
     grid: &ProcessGrid,
     m: &mut LocalMatrix,
-    fact: &FactParams,
-    par: Par,
+    algo: &Algo,
     progress: &mut Progress,
 ) -> Option<usize> {
-    let (n, nb, p, q) = (m.n, m.nb, m.p, m.q);
+    let (n, nb, q) = (m.n, m.nb, m.q);
     let mut info = None;
-    for j in (0..n).step_by(nb) {
+    // The broadcast panel not yet applied to all of its trailing columns,
+    // with its global column.
+    let mut pending: Option<(usize, PanelMessage)> = None;
+    for (k, j) in (0..n).step_by(nb).enumerate() {
         // Share of the LU's flops done before column j: 1 - ((n - j) / n)^3.
         progress.update(1.0 - ((n - j) as f64 / n as f64).powi(3));
         let jb = nb.min(n - j);
         let pcol = indxg2p(j, nb, q);
-        let prow = indxg2p(j, nb, p);
-        // First local row and column at or after global index j.
-        let ii = numroc(j, nb, m.myrow, p);
-        let jj = numroc(j, nb, m.mycol, q);
-        let rows = m.mp - ii;
+        // This process's local columns from global column j on, and those
+        // of the panel itself.
+        let jt = numroc(j, nb, m.mycol, q);
+        let nn = numroc(j + jb, nb, m.mycol, q) - jt;
+        let rest = if let Some((jp, prev)) = &pending {
+            if algo.depth == 0 {
+                update::update(grid, m, prev, *jp, jt..m.ncols, algo.par, &mut || {});
+                None
+            } else {
+                update::update(grid, m, prev, *jp, jt..jt + nn, algo.par, &mut || {});
+                Some(jt + nn..m.ncols)
+            }
+        } else {
+            None
+        };
 
-        let mut panel = PanelMessage::new(rows, jb);
+        let rows = m.mp - numroc(j, nb, m.myrow, m.p);
+        let mut msg = PanelMessage::new(rows, jb);
         if m.mycol == pcol {
-            factor_local_panel(grid, m, &mut panel, fact, par, ii, jj, prow);
+            factor_local_panel(grid, m, &mut msg, &algo.fact, algo.par, j, jt);
         }
-        panel.broadcast(grid, pcol);
-        if let (None, Some(k)) = (info, panel.zero_pivot()) {
-            info = Some(j + k + 1);
+        let tag = (k % 32_000) as i32;
+        let mut bcast = PanelBcast::start(grid, msg, pcol, algo.bcast, tag);
+        if let (Some((jp, prev)), Some(cols)) = (&pending, rest) {
+            update::update(grid, m, prev, *jp, cols, algo.par, &mut || {
+                bcast.progress();
+            });
         }
-
-        let jt = numroc(j + jb, nb, m.mycol, q);
-        if jt == m.ncols {
-            continue;
+        let msg = bcast.wait();
+        if let (None, Some(c)) = (info, msg.zero_pivot()) {
+            info = Some(j + c + 1);
         }
-        let mut u = swap::apply(grid, m, j, &panel.ipiv(), jt);
-        update::update(m, &panel, &mut u, ii, jt, m.myrow == prow, par);
+        pending = Some((j, msg));
+    }
+    // The last panel's columns to its right: only b.
+    if let Some((jp, prev)) = &pending {
+        let jt = numroc(n, nb, m.mycol, q);
+        update::update(grid, m, prev, *jp, jt..m.ncols, algo.par, &mut || {});
     }
     info
 }
 
-/// Step 1 on the panel's process column: factor local rows `ii..` of
-/// local columns `jj .. jj+jb` in place and pack the message.
-#[allow(clippy::too_many_arguments)]
+/// Step 1 on the panel's process column: factor the panel at global
+/// column `j` (local rows from `ii`, local columns `jj .. jj+jb`) in place
+/// and pack the message.
 fn factor_local_panel(
     grid: &ProcessGrid,
     m: &mut LocalMatrix,
     panel: &mut PanelMessage,
     fact: &FactParams,
     par: Par,
-    ii: usize,
+    j: usize,
     jj: usize,
-    prow: usize,
 ) {
+    let ii = numroc(j, m.nb, m.myrow, m.p);
+    let prow = indxg2p(j, m.nb, m.p);
     let (jb, rows, lda) = (panel.jb, panel.rows, m.lda);
     let layout = RowLayout {
         nb: m.nb,

@@ -30,11 +30,12 @@
 //! The panel factorization is HPL's (recursive, with the input's PFACT,
 //! RFACT, NBMIN and NDIV: [`rhpcc_kernels::hpl::panel`]) and the update
 //! uses faer's GEMM (`Par::Seq`, or `Par::rayon(T)` with `--threads T`).
-//! Simplifications, also printed in the section ([`report::NOTES`]):
-//! - no look-ahead: every DEPTH runs HPL's DEPTH 0 algorithm
-//!   (`HPL_pdgesv0`), though the requested DEPTH is reported;
-//! - every BCAST variant is one `MPI_Bcast` along the process row
-//!   ([`bcast`]), though the requested one is reported;
+//! DEPTH 0 and 1 are HPL's algorithms ([`lu`]); BCAST 0-3 are HPL's
+//! rings, posted without blocking and polled during the update ([`bcast`]).
+//! Simplifications, also printed in the section ([`report::notes`]):
+//! - DEPTH above 1 runs as DEPTH 1, and BCAST 4-5 (HPL's long-message
+//!   broadcasts) take the routes of the rings 0-1 (printed only when the
+//!   input asks for them);
 //! - the row interchanges gather the touched rows within the process column
 //!   ([`swap`]) instead of HPL's binary-exchange or spread-roll, so SWAP
 //!   and its threshold are not used;
@@ -241,7 +242,12 @@ fn pdtest(
     show_progress: bool,
 ) -> Outcome {
     let mut m = LocalMatrix::generate(v.n, v.nb, v.p, v.q, grid.myrow, grid.mycol, align);
-    let fact = v.fact_params();
+    let algo = lu::Algo {
+        fact: v.fact_params(),
+        bcast: v.bcast,
+        depth: v.depth.min(1),
+        par,
+    };
 
     let mut progress = Progress::new(
         format!("HPL {} N={} NB={} {}x{}", v.code(), v.n, v.nb, v.p, v.q),
@@ -250,7 +256,7 @@ fn pdtest(
     );
     grid.all.barrier();
     let t0 = mpi::time();
-    let info = lu::factor(grid, &mut m, &fact, par, &mut progress);
+    let info = lu::factor(grid, &mut m, &algo, &mut progress);
     let x = info.is_none().then(|| solve::back_substitute(grid, &m));
     let mine = mpi::time() - t0;
     progress.finish();
@@ -375,7 +381,7 @@ fn result(inp: &HpccInput, outcomes: &[Outcome], threads: usize) -> TestResult {
             "threads": threads,
             "threshold": threshold,
             "tests": outcomes,
-            "algorithm": report::NOTES.join(" "),
+            "algorithm": report::notes(inp).join(" "),
         }),
     }
 }

@@ -15,12 +15,23 @@ const DASH: &str =
 
 /// How rhpcc's HPL differs from HPL 2.0's algorithms, printed after the
 /// parameters so that every output says what actually ran.
-pub const NOTES: [&str; 4] = [
-    "- rhpcc: no look-ahead: every DEPTH runs HPL's DEPTH 0 algorithm (HPL_pdgesv0).",
-    "- rhpcc: every BCAST variant is one MPI_Bcast along the process row.",
+pub const NOTES: [&str; 2] = [
     "- rhpcc: row interchanges gather the pivot rows in the process column",
     "  (MPI_Allgatherv); SWAP and its threshold are not used; L1 and U are no-transposed.",
 ];
+
+/// rhpcc's notes on how it runs this input: [`NOTES`], plus a line for
+/// each requested parameter that runs as a nearby one.
+pub fn notes(inp: &HpccInput) -> Vec<&'static str> {
+    let mut v = NOTES.to_vec();
+    if inp.depths.iter().any(|&d| d > 1) {
+        v.push("- rhpcc: DEPTH above 1 runs with a look-ahead of 1 (HPL_pdgesvK2 with one panel ahead).");
+    }
+    if inp.bcasts.iter().any(|&b| !super::bcast::implemented(b)) {
+        v.push("- rhpcc: BCAST Blong and BlongM take the routes of 1ring and 1ringM.");
+    }
+    v
+}
 
 fn fact_name(f: Fact) -> &'static str {
     match f {
@@ -58,7 +69,7 @@ fn ints(v: impl IntoIterator<Item = usize>) -> Vec<String> {
     v.into_iter().map(|x| format!("{x:8} ")).collect()
 }
 
-/// `HPL_pdinfo`'s banner and parameter echo, then rhpcc's [`NOTES`].
+/// `HPL_pdinfo`'s banner and parameter echo, then rhpcc's [`notes`].
 pub fn header(inp: &HpccInput) -> String {
     let mut s = String::new();
     s.push_str(EQ);
@@ -136,7 +147,7 @@ pub fn header(inp: &HpccInput) -> String {
         "- Computational tests pass if scaled residuals are less than         {}\n",
         fixed(inp.threshold, 11, 1)
     ));
-    for line in NOTES {
+    for line in notes(inp) {
         s.push_str(line);
         s.push('\n');
     }

@@ -20,6 +20,8 @@
 //! with `HPL_spreadT` / `HPL_rollT`) moves `O(jb nt)`; HPL's SWAP and
 //! swapping-threshold parameters are therefore accepted but not used yet.
 
+use std::ops::Range;
+
 use mpi::datatype::PartitionMut;
 use mpi::traits::*;
 use rhpcc_kernels::hpl::matgen::{indxg2l, indxg2p};
@@ -77,23 +79,22 @@ impl Interchanges {
 }
 
 /// Applies the interchanges of the panel at global column `j` (pivots
-/// `ipiv`) to this process's local columns `jt..` of `[A | b]` and returns
+/// `ipiv`) to this process's local columns `cols` of `[A | b]` and returns
 /// `U`, the `jb x nt` block of the interchanged rows `j .. j+jb` in those
-/// columns (column-major, leading dimension `jb`, `nt = ncols - jt`).
+/// columns (column-major, leading dimension `jb`, `nt = cols.len()`).
 ///
 /// Every process of the process column calls this with the same `j`,
-/// `ipiv` and `jt` (the trailing local columns are the same count on all of
-/// them). The panel rows of `A` itself are not written; the caller puts the
+/// `ipiv` and `cols` (they hold the same local columns). The panel rows of `A` itself are not written; the caller puts the
 /// finished `U` there.
 pub fn apply(
     grid: &ProcessGrid,
     m: &mut LocalMatrix,
     j: usize,
     ipiv: &[usize],
-    jt: usize,
+    cols: Range<usize>,
 ) -> Vec<f64> {
     let jb = ipiv.len();
-    let nt = m.ncols - jt;
+    let (jt, nt) = (cols.start, cols.len());
     let (nb, p, lda) = (m.nb, m.p, m.lda);
     let x = Interchanges::new(j, ipiv);
     let owner: Vec<usize> = x.rows.iter().map(|&r| indxg2p(r, nb, p)).collect();
@@ -116,7 +117,7 @@ pub fn apply(
     for (i, &r) in x.rows.iter().enumerate() {
         if owner[i] == m.myrow {
             let lr = indxg2l(r, nb, p);
-            send.extend((jt..m.ncols).map(|c| m.a[lr + c * lda]));
+            send.extend(cols.clone().map(|c| m.a[lr + c * lda]));
         }
     }
     let gathered = if p > 1 {

@@ -1,45 +1,64 @@
-//! The trailing update after one panel (HPL's `HPL_pdupdate*` without
-//! look-ahead): `U12 := L11^-1 U12` and `A22 -= L21 U12`.
+//! The trailing update after one panel (HPL's `HPL_pdupdate*`): the row
+//! interchanges, `U12 := L11^-1 U12` and `A22 -= L21 U12`, on a range of
+//! this process's trailing local columns.
 //!
 //! Every process of the grid holds, after the broadcast along its process
-//! row and the interchanges in its process column, the panel's `L1` and its
-//! own rows of `L` ([`PanelMessage`]) and the `jb x nt` block `U12` for its
-//! trailing local columns ([`super::swap::apply`]). It solves with the unit
+//! row, the panel's `L1` and its own rows of `L` ([`PanelMessage`]). For
+//! the columns asked for it applies the interchanges within its process
+//! column and gets `U12` ([`super::swap::apply`]), solves with the unit
 //! lower triangle of `L1` (as HPL, redundantly on every process row), the
 //! diagonal process row stores the result as the finished rows of `U`, and
-//! every process updates its rows below the panel with one GEMM (faer's
-//! `matmul` with `Accum::Add` and `alpha = -1`).
+//! every process updates its rows below the panel with faer's `matmul`
+//! (`Accum::Add`, `alpha = -1`).
+//!
+//! With look-ahead the update is called twice per panel: first for the
+//! columns of the next panel (on the process column that factors it), then
+//! for the rest, in slices of [`SLICE`] columns with `poll` called between
+//! them so that the next panel's broadcast moves on meanwhile (HPL polls
+//! `HPL_bcast` between slices of `NB` columns in the same way).
+
+use std::ops::Range;
 
 use faer::linalg::matmul::matmul;
 use faer::linalg::triangular_solve::solve_unit_lower_triangular_in_place;
 use faer::{Accum, Par};
+use rhpcc_kernels::hpl::matgen::{indxg2p, numroc};
 use rhpcc_kernels::hpl::view::{mat_mut, mat_ref};
 
 use super::bcast::PanelMessage;
 use super::matrix::LocalMatrix;
+use super::swap;
+use crate::grid::ProcessGrid;
 
-/// Finishes `u` (`jb x nt`, leading dimension `jb`) and updates this
-/// process's trailing block: local rows from `ii` (the panel's first local
-/// row; on the diagonal process row the `jb` panel rows are skipped and
-/// receive `U`), local columns `jt .. jt + nt`.
+/// Columns per GEMM slice between two polls of a broadcast in flight: wide
+/// enough for the GEMM to run at full speed.
+pub const SLICE: usize = 512;
+
+/// Applies the panel at global column `j` to local columns `cols` of this
+/// process: interchanges, `U`, and the GEMM update of the rows below the
+/// panel. Collective over the process column (same `j`, `cols`). `poll`
+/// is called between GEMM slices.
 pub fn update(
+    grid: &ProcessGrid,
     m: &mut LocalMatrix,
     panel: &PanelMessage,
-    u: &mut [f64],
-    ii: usize,
-    jt: usize,
-    holds_diagonal: bool,
+    j: usize,
+    cols: Range<usize>,
     par: Par,
+    poll: &mut dyn FnMut(),
 ) {
-    let jb = panel.jb;
-    let nt = m.ncols - jt;
+    let (jb, nt) = (panel.jb, cols.len());
     if nt == 0 {
         return;
     }
+    let ii = numroc(j, m.nb, m.myrow, m.p);
+    let holds_diagonal = m.myrow == indxg2p(j, m.nb, m.p);
+    let mut u = swap::apply(grid, m, j, &panel.ipiv(), cols.clone());
+    let jt = cols.start;
     let lda = m.lda;
     solve_unit_lower_triangular_in_place(
         mat_ref(panel.l1(), jb, 0, 0, jb, jb),
-        mat_mut(u, jb, 0, 0, jb, nt),
+        mat_mut(&mut u, jb, 0, 0, jb, nt),
         par,
     );
     let skip = if holds_diagonal {
@@ -53,14 +72,20 @@ pub fn update(
     };
     let below = panel.rows - skip;
     if below == 0 {
+        poll();
         return;
     }
-    matmul(
-        mat_mut(&mut m.a, lda, ii + skip, jt, below, nt),
-        Accum::Add,
-        mat_ref(panel.l(), panel.rows.max(1), skip, 0, below, jb),
-        mat_ref(u, jb, 0, 0, jb, nt),
-        -1.0,
-        par,
-    );
+    let l2 = mat_ref(panel.l(), panel.rows.max(1), skip, 0, below, jb);
+    for c0 in (0..nt).step_by(SLICE) {
+        let w = SLICE.min(nt - c0);
+        matmul(
+            mat_mut(&mut m.a, lda, ii + skip, jt + c0, below, w),
+            Accum::Add,
+            l2,
+            mat_ref(&u, jb, 0, c0, jb, w),
+            -1.0,
+            par,
+        );
+        poll();
+    }
 }
