@@ -273,6 +273,41 @@ fn every_bcast_and_depth_on_rings_of_three_and_four_columns() {
 }
 
 #[test]
+fn every_swap_on_process_columns_of_two_to_five() {
+    // P = 2, 4 (hypercube), 3 and 5 (rows folded onto the hypercube), and
+    // 2 x 2; SWAP 0, 1 and 2 with a threshold that the look-ahead's panel
+    // columns stay under and the rest of the update exceeds.
+    for (p, q, ranks) in [(3, 1, 3), (5, 1, 5), (4, 1, 4), (2, 2, 4), (2, 1, 2)] {
+        for swap in ["0", "1", "2"] {
+            let dir = workdir(777, p, q);
+            edit_input(
+                dir.path(),
+                &[
+                    (8, "32           NBs"),
+                    (24, "2            # of lookahead depth"),
+                    (25, "0 1          DEPTHs"),
+                    (
+                        26,
+                        &format!("{swap}            SWAP (0=bin-exch,1=long,2=mix)"),
+                    ),
+                    (27, "40           swapping threshold"),
+                ],
+            );
+            let run = mpirun(ranks, dir.path(), &["--tests", "hpl"]);
+            check_passed(&run, 2, 777, 32, p, q);
+            reference_norms(&run.summary(), 777);
+            let want = [
+                "Binary-exchange",
+                "Spread-roll (long)",
+                "Mix (threshold = 40)",
+            ];
+            let line = format!("\nSWAP   : {}\n", want[swap.parse::<usize>().unwrap()]);
+            assert!(run.outf().contains(&line), "{p}x{q} SWAP {swap}");
+        }
+    }
+}
+
+#[test]
 fn wrong_solution_fails_the_run() {
     let dir = workdir(300, 1, 2);
     let run = mpirun(2, dir.path(), &["--tests", "hpl", "--inject-fault", "hpl"]);

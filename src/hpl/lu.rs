@@ -33,7 +33,7 @@ use rhpcc_kernels::hpl::panel::{
 use super::bcast::{PanelBcast, PanelMessage};
 use super::matrix::LocalMatrix;
 use super::update;
-use crate::config::Bcast;
+use crate::config::{Bcast, Swap};
 use crate::grid::ProcessGrid;
 use crate::progress::Progress;
 
@@ -44,6 +44,9 @@ pub struct Algo {
     pub bcast: Bcast,
     /// 0 or 1 (deeper look-ahead runs as 1).
     pub depth: usize,
+    /// SWAP and its threshold (columns).
+    pub swap: Swap,
+    pub swap_threshold: usize,
     pub par: Par,
 }
 
@@ -73,10 +76,10 @@ pub fn factor(
         let nn = numroc(j + jb, nb, m.mycol, q) - jt;
         let rest = if let Some((jp, prev)) = &pending {
             if algo.depth == 0 {
-                update::update(grid, m, prev, *jp, jt..m.ncols, algo.par, &mut || {});
+                update::update(grid, m, prev, *jp, jt..m.ncols, algo, &mut || {});
                 None
             } else {
-                update::update(grid, m, prev, *jp, jt..jt + nn, algo.par, &mut || {});
+                update::update(grid, m, prev, *jp, jt..jt + nn, algo, &mut || {});
                 Some(jt + nn..m.ncols)
             }
         } else {
@@ -91,7 +94,7 @@ pub fn factor(
         let tag = (k % 32_000) as i32;
         let mut bcast = PanelBcast::start(grid, msg, pcol, algo.bcast, tag);
         if let (Some((jp, prev)), Some(cols)) = (&pending, rest) {
-            update::update(grid, m, prev, *jp, cols, algo.par, &mut || {
+            update::update(grid, m, prev, *jp, cols, algo, &mut || {
                 bcast.progress();
             });
         }
@@ -104,7 +107,7 @@ pub fn factor(
     // The last panel's columns to its right: only b.
     if let Some((jp, prev)) = &pending {
         let jt = numroc(n, nb, m.mycol, q);
-        update::update(grid, m, prev, *jp, jt..m.ncols, algo.par, &mut || {});
+        update::update(grid, m, prev, *jp, jt..m.ncols, algo, &mut || {});
     }
     info
 }

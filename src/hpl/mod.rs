@@ -31,14 +31,13 @@
 //! RFACT, NBMIN and NDIV: [`rhpcc_kernels::hpl::panel`]) and the update
 //! uses faer's GEMM (`Par::Seq`, or `Par::rayon(T)` with `--threads T`).
 //! DEPTH 0 and 1 are HPL's algorithms ([`lu`]); BCAST 0-3 are HPL's
-//! rings, posted without blocking and polled during the update ([`bcast`]).
+//! rings, posted without blocking and polled during the update ([`bcast`]);
+//! SWAP 0-2 and the swapping threshold are HPL's binary exchange, spread
+//! and roll, and their mix ([`swap`]).
 //! Simplifications, also printed in the section ([`report::notes`]):
 //! - DEPTH above 1 runs as DEPTH 1, and BCAST 4-5 (HPL's long-message
 //!   broadcasts) take the routes of the rings 0-1 (printed only when the
 //!   input asks for them);
-//! - the row interchanges gather the touched rows within the process column
-//!   ([`swap`]) instead of HPL's binary-exchange or spread-roll, so SWAP
-//!   and its threshold are not used;
 //! - `L1` and `U` are kept in no-transposed form whatever the input says
 //!   (this changes only memory layout);
 //! - HPCC also prints HPL's parameter echo once at the top of
@@ -236,16 +235,18 @@ pub mod nonfinite {
 fn pdtest(
     grid: &ProcessGrid,
     v: &Params,
-    align: usize,
+    inp: &HpccInput,
     par: Par,
     corrupt: bool,
     show_progress: bool,
 ) -> Outcome {
-    let mut m = LocalMatrix::generate(v.n, v.nb, v.p, v.q, grid.myrow, grid.mycol, align);
+    let mut m = LocalMatrix::generate(v.n, v.nb, v.p, v.q, grid.myrow, grid.mycol, inp.align);
     let algo = lu::Algo {
         fact: v.fact_params(),
         bcast: v.bcast,
         depth: v.depth.min(1),
+        swap: inp.swap,
+        swap_threshold: inp.swap_threshold,
         par,
     };
 
@@ -299,7 +300,7 @@ pub fn run(world: &World, cfg: &Config) -> TestResult {
             continue;
         };
         for v in Params::all(inp, p, q) {
-            outcomes.push(pdtest(&grid, &v, inp.align, par, corrupt, cfg.progress));
+            outcomes.push(pdtest(&grid, &v, inp, par, corrupt, cfg.progress));
         }
     }
     // World rank 0 is process (0, 0) of every grid and saw every test;

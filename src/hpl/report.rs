@@ -15,10 +15,8 @@ const DASH: &str =
 
 /// How rhpcc's HPL differs from HPL 2.0's algorithms, printed after the
 /// parameters so that every output says what actually ran.
-pub const NOTES: [&str; 2] = [
-    "- rhpcc: row interchanges gather the pivot rows in the process column",
-    "  (MPI_Allgatherv); SWAP and its threshold are not used; L1 and U are no-transposed.",
-];
+pub const NOTES: [&str; 1] =
+    ["- rhpcc: L1 and U are kept no-transposed whatever L1/U the input asks for (layout only)."];
 
 /// rhpcc's notes on how it runs this input: [`NOTES`], plus a line for
 /// each requested parameter that runs as a nearby one.

@@ -10,23 +10,36 @@
 //! touched rows.
 //!
 //! In the process column the touched rows are spread over the `P` process
-//! rows. [`apply`] gathers all of them on every process of the column (one
-//! `MPI_Allgatherv` over the column communicator, each process contributing
-//! the touched rows it owns), then every process assembles `U` (the final
-//! content of rows `j .. j+jb`, all trailing local columns) and each owner
-//! writes the final content of its touched rows below the panel. This is
-//! the "gather/scatter" form of the exchange: simple and exact, moving
-//! `O(P jb nt)` words per process where HPL's spread-roll (`HPL_pdlaswp01T`
-//! with `HPL_spreadT` / `HPL_rollT`) moves `O(jb nt)`; HPL's SWAP and
-//! swapping-threshold parameters are therefore accepted but not used yet.
+//! rows; every process needs `U` (the final content of rows `j .. j+jb`)
+//! for its update, and the owner of each touched row below the panel needs
+//! its final content, which is always the original content of a panel row,
+//! held by the panel's process row `icurrow`. [`apply`] moves the rows with
+//! the algorithm HPL's SWAP selects:
+//!
+//! - binary exchange (SWAP 0, `HPL_pdlaswp00T`): the process rows exchange
+//!   the touched rows they own pairwise along a hypercube (the rows beyond
+//!   the largest power of two first fold onto their partners and get the
+//!   result back at the end), so every process ends with all touched rows,
+//!   in `log2 P` steps of growing messages;
+//! - spread and roll (SWAP 1, `HPL_pdlaswp01T`): the touched rows are
+//!   gathered on `icurrow`, which assembles `U` and spreads to every owner
+//!   the new content of its rows below the panel; `U` is then scattered in
+//!   `P` column slices and rolled around the process column (`P - 1` ring
+//!   steps), so each process receives `U` once, in pieces;
+//! - mix (SWAP 2): spread and roll when more columns than the swapping
+//!   threshold are updated at once, binary exchange otherwise, as HPL
+//!   decides in `HPL_pdupdateTT`.
+//!
+//! With one process row all rows are local and nothing is sent.
 
 use std::ops::Range;
 
-use mpi::datatype::PartitionMut;
+use mpi::datatype::{Partition, PartitionMut};
 use mpi::traits::*;
 use rhpcc_kernels::hpl::matgen::{indxg2l, indxg2p};
 
 use super::matrix::LocalMatrix;
+use crate::config::Swap;
 use crate::grid::ProcessGrid;
 
 /// The rows touched by one panel's interchanges and where their final
@@ -84,78 +97,276 @@ impl Interchanges {
 /// columns (column-major, leading dimension `jb`, `nt = cols.len()`).
 ///
 /// Every process of the process column calls this with the same `j`,
-/// `ipiv` and `cols` (they hold the same local columns). The panel rows of `A` itself are not written; the caller puts the
-/// finished `U` there.
+/// `ipiv`, `cols` and `swap` (they hold the same local columns). The panel
+/// rows of `A` itself are not written; the caller puts the finished `U`
+/// there.
 pub fn apply(
     grid: &ProcessGrid,
     m: &mut LocalMatrix,
     j: usize,
     ipiv: &[usize],
     cols: Range<usize>,
+    swap: Swap,
+    threshold: usize,
 ) -> Vec<f64> {
     let jb = ipiv.len();
     let (jt, nt) = (cols.start, cols.len());
     let (nb, p, lda) = (m.nb, m.p, m.lda);
     let x = Interchanges::new(j, ipiv);
-    let owner: Vec<usize> = x.rows.iter().map(|&r| indxg2p(r, nb, p)).collect();
+    let slots = Slots::new(&x, |r| indxg2p(r, nb, p), indxg2p(j, nb, p), p);
+    let me = slots.dist_of(m.myrow);
 
-    // Where each touched row lands in the gathered buffer: process row by
-    // process row, each one's rows in `x.rows` order, `nt` values a row.
-    let mut offset = vec![0usize; x.rows.len()];
-    let mut counts = vec![0i32; p];
-    let mut cursor = 0usize;
-    for (pr, count) in counts.iter_mut().enumerate() {
-        let start = cursor;
-        for (i, _) in owner.iter().enumerate().filter(|(_, &o)| o == pr) {
-            offset[i] = cursor;
-            cursor += nt;
-        }
-        *count = i32::try_from(cursor - start).expect("swap message under 2^31 words");
-    }
-
-    let mut send = Vec::with_capacity(counts[m.myrow] as usize);
+    // Slot layout: every touched row has `nt` values at `slot[i] * nt`;
+    // this process fills the rows it owns.
+    let mut all = vec![0.0f64; slots.total() * nt];
     for (i, &r) in x.rows.iter().enumerate() {
-        if owner[i] == m.myrow {
+        if slots.dist[i] == me {
             let lr = indxg2l(r, nb, p);
-            send.extend(cols.clone().map(|c| m.a[lr + c * lda]));
+            let dst = &mut all[slots.slot[i] * nt..(slots.slot[i] + 1) * nt];
+            for (d, c) in dst.iter_mut().zip(cols.clone()) {
+                *d = m.a[lr + c * lda];
+            }
         }
     }
-    let gathered = if p > 1 {
-        let displs: Vec<i32> = counts
-            .iter()
-            .scan(0i32, |acc, &c| {
-                let d = *acc;
-                *acc += c;
-                Some(d)
-            })
-            .collect();
-        let mut recv = vec![0.0f64; cursor];
-        {
-            let mut part = PartitionMut::new(&mut recv[..], &counts[..], &displs[..]);
-            grid.col.all_gather_varcount_into(&send[..], &mut part);
-        }
-        recv
-    } else {
-        send
+    let spread_roll = match swap {
+        Swap::BinaryExchange => false,
+        Swap::SpreadRoll => true,
+        Swap::Mix => nt > threshold,
     };
-
     let mut u = vec![0.0f64; jb * nt];
-    for k in 0..jb {
-        let from = &gathered[offset[x.src[k]]..offset[x.src[k]] + nt];
-        for (c, &v) in from.iter().enumerate() {
-            u[k + c * jb] = v;
+    // The rows below the panel this process owns that change, with the
+    // buffer and slot their new content is in.
+    let new_rows: Vec<f64>;
+    let from: &[f64] = if p > 1 && spread_roll {
+        new_rows = spread_and_roll(grid, &x, &slots, me, nt, &mut all, &mut u);
+        &new_rows
+    } else {
+        if p > 1 {
+            binary_exchange(grid, &slots, me, nt, &mut all);
         }
-    }
+        for k in 0..jb {
+            let src = slots.slot[x.src[k]] * nt;
+            for (c, &v) in all[src..src + nt].iter().enumerate() {
+                u[k + c * jb] = v;
+            }
+        }
+        &all
+    };
     for i in jb..x.rows.len() {
-        if owner[i] == m.myrow && x.src[i] != i {
+        if slots.dist[i] == me && x.src[i] != i {
             let lr = indxg2l(x.rows[i], nb, p);
-            let from = &gathered[offset[x.src[i]]..offset[x.src[i]] + nt];
-            for (c, &v) in from.iter().enumerate() {
+            // Spread and roll delivers row i's new content in row i's own
+            // slot; the binary exchange has every row in its source's slot.
+            let s = if spread_roll && p > 1 {
+                slots.slot[i]
+            } else {
+                slots.slot[x.src[i]]
+            };
+            for (c, &v) in from[s * nt..(s + 1) * nt].iter().enumerate() {
                 m.a[lr + (jt + c) * lda] = v;
             }
         }
     }
     u
+}
+
+/// Where each touched row travels in the exchange buffers: ordered by the
+/// owner's distance below `icurrow` in the process column (so that the
+/// rows of a range of distances are contiguous), then in `rows` order.
+struct Slots {
+    /// Distance of each touched row's owner, `(owner - icurrow) mod P`.
+    dist: Vec<usize>,
+    /// Slot of each touched row.
+    slot: Vec<usize>,
+    /// `start[d]`: first slot of distance `d`; `start[P]` = total.
+    start: Vec<usize>,
+    icurrow: usize,
+    p: usize,
+}
+
+impl Slots {
+    fn new(x: &Interchanges, owner: impl Fn(usize) -> usize, icurrow: usize, p: usize) -> Slots {
+        let dist: Vec<usize> = x
+            .rows
+            .iter()
+            .map(|&r| (owner(r) + p - icurrow) % p)
+            .collect();
+        let mut start = vec![0usize; p + 1];
+        for &d in &dist {
+            start[d + 1] += 1;
+        }
+        for d in 0..p {
+            start[d + 1] += start[d];
+        }
+        let mut next = start.clone();
+        let slot = dist
+            .iter()
+            .map(|&d| {
+                next[d] += 1;
+                next[d] - 1
+            })
+            .collect();
+        Slots {
+            dist,
+            slot,
+            start,
+            icurrow,
+            p,
+        }
+    }
+
+    fn total(&self) -> usize {
+        self.start[self.p]
+    }
+
+    fn dist_of(&self, row: usize) -> usize {
+        (row + self.p - self.icurrow) % self.p
+    }
+
+    /// Process row (column communicator rank) at distance `d`.
+    fn row_at(&self, d: usize) -> i32 {
+        ((self.icurrow + d) % self.p) as i32
+    }
+
+    /// Values (at `nt` a row) of the rows owned by distances `ds`.
+    fn span(&self, ds: Range<usize>, nt: usize) -> Range<usize> {
+        let ds = ds.start.min(self.p)..ds.end.min(self.p);
+        if ds.is_empty() {
+            return 0..0;
+        }
+        self.start[ds.start] * nt..self.start[ds.end] * nt
+    }
+}
+
+/// HPL's binary exchange: afterwards every process holds every touched
+/// row in `all`.
+fn binary_exchange(grid: &ProcessGrid, s: &Slots, me: usize, nt: usize, all: &mut [f64]) {
+    let p = s.p;
+    let ip2 = 1usize << (usize::BITS - 1 - p.leading_zeros());
+    let comm = &grid.col;
+    // Fold: distance d + ip2 hands its rows to d.
+    if me >= ip2 {
+        comm.process_at_rank(s.row_at(me - ip2))
+            .send(&all[s.span(me..me + 1, nt)]);
+    } else if me + ip2 < p {
+        let r = s.span(me + ip2..me + ip2 + 1, nt);
+        comm.process_at_rank(s.row_at(me + ip2))
+            .receive_into(&mut all[r]);
+    }
+    if me < ip2 {
+        // Hypercube over the first ip2 distances; after step k a process
+        // holds the rows of distances [g 2^(k+1), (g+1) 2^(k+1)) and of
+        // those plus ip2.
+        let mut width = 1usize;
+        while width < ip2 {
+            let partner = me ^ width;
+            let mine = me & !(width - 1);
+            let theirs = partner & !(width - 1);
+            let pack = |base: usize, all: &[f64]| -> Vec<f64> {
+                let mut v = all[s.span(base..base + width, nt)].to_vec();
+                v.extend_from_slice(&all[s.span(base + ip2..base + ip2 + width, nt)]);
+                v
+            };
+            let send = pack(mine, all);
+            let lo = s.span(theirs..theirs + width, nt);
+            let hi = s.span(theirs + ip2..theirs + ip2 + width, nt);
+            let mut recv = vec![0.0f64; lo.len() + hi.len()];
+            mpi::point_to_point::send_receive_into(
+                &send[..],
+                &comm.process_at_rank(s.row_at(partner)),
+                &mut recv[..],
+                &comm.process_at_rank(s.row_at(partner)),
+            );
+            let (a, b) = recv.split_at(lo.len());
+            all[lo].copy_from_slice(a);
+            all[hi].copy_from_slice(b);
+            width <<= 1;
+        }
+        if me + ip2 < p {
+            comm.process_at_rank(s.row_at(me + ip2)).send(&all[..]);
+        }
+    } else {
+        comm.process_at_rank(s.row_at(me - ip2)).receive_into(all);
+    }
+}
+
+/// HPL's spread and roll. Fills `u` on every process and returns the
+/// buffer (slot layout) holding the new content of this process's touched
+/// rows below the panel.
+fn spread_and_roll(
+    grid: &ProcessGrid,
+    x: &Interchanges,
+    s: &Slots,
+    me: usize,
+    nt: usize,
+    all: &mut [f64],
+    u: &mut [f64],
+) -> Vec<f64> {
+    let (p, jb) = (s.p, x.width());
+    let comm = &grid.col;
+    let root = comm.process_at_rank(s.row_at(0));
+    // Counts and displacements per column-communicator rank.
+    let part = |len: &dyn Fn(usize) -> Range<usize>| -> (Vec<i32>, Vec<i32>) {
+        (0..p)
+            .map(|rank| {
+                let r = len((rank + p - s.icurrow) % p);
+                (count(r.len()), count(r.start))
+            })
+            .unzip()
+    };
+    let (counts, displs) = part(&|d| s.span(d..d + 1, nt));
+    let mine = s.span(me..me + 1, nt);
+
+    // Gather the touched rows on icurrow; it builds U and the new rows.
+    let mut new_rows = vec![0.0f64; all.len()];
+    if me == 0 {
+        let own = all[mine.clone()].to_vec();
+        {
+            let mut pm = PartitionMut::new(&mut all[..], &counts[..], &displs[..]);
+            root.gather_varcount_into_root(&own[..], &mut pm);
+        }
+        for k in 0..jb {
+            let src = s.slot[x.src[k]] * nt;
+            for (c, &v) in all[src..src + nt].iter().enumerate() {
+                u[k + c * jb] = v;
+            }
+        }
+        for i in jb..x.rows.len() {
+            let (to, from) = (s.slot[i] * nt, s.slot[x.src[i]] * nt);
+            new_rows[to..to + nt].copy_from_slice(&all[from..from + nt]);
+        }
+        // Spread the new rows to their owners.
+        let pt = Partition::new(&new_rows[..], &counts[..], &displs[..]);
+        let mut recv = vec![0.0f64; mine.len()];
+        root.scatter_varcount_into_root(&pt, &mut recv[..]);
+    } else {
+        root.gather_varcount_into(&all[mine.clone()]);
+        root.scatter_varcount_into(&mut new_rows[mine.clone()]);
+    }
+
+    // Roll U: icurrow scatters P column slices of U, then P - 1 ring steps.
+    let piece = |d: usize| -> Range<usize> { jb * (d * nt / p)..jb * ((d + 1) * nt / p) };
+    let (ucounts, udispls) = part(&|d| piece(d));
+    if me == 0 {
+        let mut recv = u[piece(0)].to_vec();
+        let pt = Partition::new(&u[..], &ucounts[..], &udispls[..]);
+        root.scatter_varcount_into_root(&pt, &mut recv[..]);
+    } else {
+        root.scatter_varcount_into(&mut u[piece(me)]);
+    }
+    let next = comm.process_at_rank(s.row_at((me + 1) % p));
+    let prev = comm.process_at_rank(s.row_at((me + p - 1) % p));
+    for step in 0..p - 1 {
+        let out = piece((me + p - step) % p);
+        let into = piece((me + 2 * p - step - 1) % p);
+        let send = u[out].to_vec();
+        mpi::point_to_point::send_receive_into(&send[..], &next, &mut u[into], &prev);
+    }
+    new_rows
+}
+
+fn count(n: usize) -> i32 {
+    i32::try_from(n).expect("swap message under 2^31 words")
 }
 
 #[cfg(test)]

@@ -21,11 +21,12 @@ use std::ops::Range;
 
 use faer::linalg::matmul::matmul;
 use faer::linalg::triangular_solve::solve_unit_lower_triangular_in_place;
-use faer::{Accum, Par};
+use faer::Accum;
 use rhpcc_kernels::hpl::matgen::{indxg2p, numroc};
 use rhpcc_kernels::hpl::view::{mat_mut, mat_ref};
 
 use super::bcast::PanelMessage;
+use super::lu::Algo;
 use super::matrix::LocalMatrix;
 use super::swap;
 use crate::grid::ProcessGrid;
@@ -44,16 +45,25 @@ pub fn update(
     panel: &PanelMessage,
     j: usize,
     cols: Range<usize>,
-    par: Par,
+    algo: &Algo,
     poll: &mut dyn FnMut(),
 ) {
+    let par = algo.par;
     let (jb, nt) = (panel.jb, cols.len());
     if nt == 0 {
         return;
     }
     let ii = numroc(j, m.nb, m.myrow, m.p);
     let holds_diagonal = m.myrow == indxg2p(j, m.nb, m.p);
-    let mut u = swap::apply(grid, m, j, &panel.ipiv(), cols.clone());
+    let mut u = swap::apply(
+        grid,
+        m,
+        j,
+        &panel.ipiv(),
+        cols.clone(),
+        algo.swap,
+        algo.swap_threshold,
+    );
     let jt = cols.start;
     let lda = m.lda;
     solve_unit_lower_triangular_in_place(
