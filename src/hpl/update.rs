@@ -21,6 +21,7 @@ use std::ops::Range;
 
 use faer::linalg::matmul::matmul;
 use faer::linalg::triangular_solve::solve_unit_lower_triangular_in_place;
+use faer::reborrow::{Reborrow, ReborrowMut};
 use faer::Accum;
 use rhpcc_kernels::hpl::matgen::{indxg2p, numroc};
 use rhpcc_kernels::hpl::view::{mat_mut, mat_ref};
@@ -55,6 +56,10 @@ pub fn update(
     }
     let ii = numroc(j, m.nb, m.myrow, m.p);
     let holds_diagonal = m.myrow == indxg2p(j, m.nb, m.p);
+    if m.p == 1 {
+        update_in_place(m, panel, j, cols, par, poll);
+        return;
+    }
     let mut u = swap::apply(
         grid,
         m,
@@ -93,6 +98,49 @@ pub fn update(
             Accum::Add,
             l2,
             mat_ref(&u, jb, 0, c0, jb, w),
+            -1.0,
+            par,
+        );
+        poll();
+    }
+}
+
+/// One process row: HPL's `nprow == 1` branch of `HPL_pdupdateTT`. The
+/// interchanges are applied in place column by column (`HPL_dlaswp00N`),
+/// `U` is solved for in place in the panel's rows, and the GEMM reads it
+/// from there.
+fn update_in_place(
+    m: &mut LocalMatrix,
+    panel: &PanelMessage,
+    j: usize,
+    cols: Range<usize>,
+    par: faer::Par,
+    poll: &mut dyn FnMut(),
+) {
+    let (jb, nt, lda, mp) = (panel.jb, cols.len(), m.lda, m.mp);
+    let ipiv = panel.ipiv();
+    for c in cols.clone() {
+        let col = &mut m.a[c * lda..c * lda + mp];
+        for (k, &r) in ipiv.iter().enumerate() {
+            col.swap(j + k, r);
+        }
+    }
+    let a = mat_mut(&mut m.a, lda, j, cols.start, mp - j, nt);
+    let (mut top, mut bottom) = a.split_at_row_mut(jb);
+    solve_unit_lower_triangular_in_place(mat_ref(panel.l1(), jb, 0, 0, jb, jb), top.rb_mut(), par);
+    let below = mp - j - jb;
+    if below == 0 {
+        poll();
+        return;
+    }
+    let l2 = mat_ref(panel.l(), panel.rows, jb, 0, below, jb);
+    for c0 in (0..nt).step_by(SLICE) {
+        let w = SLICE.min(nt - c0);
+        matmul(
+            bottom.rb_mut().subcols_mut(c0, w),
+            Accum::Add,
+            l2,
+            top.rb().subcols(c0, w),
             -1.0,
             par,
         );
