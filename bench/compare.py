@@ -176,6 +176,69 @@ def cpu_model() -> str:
     return platform.processor() or "unknown"
 
 
+HPL_LINE = re.compile(
+    r"^(W[RC]\d\d[LCR]\d+[LCR]\d+)\s+(\d+)\s+(\d+)\s+(\d+)\s+(\d+)\s+(\S+)\s+(\S+)\s*$"
+)
+
+
+def parse_hpl_lines(path: str) -> dict[str, float]:
+    """Gflop/s of every HPL test line (`T/V N NB P Q Time Gflops`), keyed
+    `HPL <T/V> N=<n> NB=<nb> <P>x<Q>`; the first of duplicate keys wins."""
+    out: dict[str, float] = {}
+    try:
+        with open(path, encoding="utf-8", errors="replace") as f:
+            for line in f:
+                m = HPL_LINE.match(line.rstrip("\n"))
+                if not m:
+                    continue
+                code, n, nb, p, q, _time, gflops = m.groups()
+                key = f"HPL {code} N={n} NB={nb} {p}x{q}"
+                g = to_float(gflops)
+                if g is not None and key not in out:
+                    out[key] = g
+    except OSError:
+        pass
+    return out
+
+
+def make_row(key: str, unit: str, direction: str, samples: dict, programs, ref_only: bool) -> dict | None:
+    """One table row from per-rep samples; None unless every program has a value."""
+    if not all(any(v is not None for v in samples[p]) for p in programs):
+        return None
+    ref_vals = [v for v in samples["ref"] if v is not None]
+    row = {
+        "key": key,
+        "unit": unit,
+        "better": direction,
+        "samples": samples,
+        "ref_median": median(ref_vals),
+        "ref_min": min(ref_vals),
+        "ref_max": max(ref_vals),
+    }
+    if ref_only:
+        return row
+    rh_vals = [v for v in samples["rhpcc"] if v is not None]
+    ratios = [r / f for f, r in zip(samples["ref"], samples["rhpcc"]) if f is not None and r is not None and f != 0]
+    rm = median(ratios)
+    better = None
+    mixed = False
+    if rm is not None:
+        better = rm > 1 if direction == HIGHER else rm < 1
+        mixed = min(ratios) < 1 < max(ratios)
+    row.update(
+        {
+            "rhpcc_median": median(rh_vals),
+            "ratios": ratios,
+            "ratio_median": rm,
+            "ratio_min": min(ratios) if ratios else None,
+            "ratio_max": max(ratios) if ratios else None,
+            "rhpcc_better": better,
+            "ratio_straddles_1": mixed,
+        }
+    )
+    return row
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--out", required=True)
@@ -217,47 +280,25 @@ def main() -> int:
             if problems:
                 failures.append(f"{p} rep {i}: " + ", ".join(problems))
 
-    # Metrics present in both programs (or in the reference, with --ref-only).
+    # Metrics present in both programs (or in the reference, with --ref-only),
+    # then every HPL test line (one per N, NB, grid and variant of the input).
     rows = []
     for key, unit, direction in METRICS:
         samples = {p: [metric_value(s, key) for s in summaries[p]] for p in programs}
-        if not all(any(v is not None for v in samples[p]) for p in programs):
-            continue
-        ref_vals = [v for v in samples["ref"] if v is not None]
-        row = {
-            "key": key,
-            "unit": unit,
-            "better": direction,
-            "samples": samples,
-            "ref_median": median(ref_vals),
-            "ref_min": min(ref_vals),
-            "ref_max": max(ref_vals),
-        }
-        if not a.ref_only:
-            rh_vals = [v for v in samples["rhpcc"] if v is not None]
-            ratios = [
-                r / f
-                for f, r in zip(samples["ref"], samples["rhpcc"])
-                if f is not None and r is not None and f != 0
-            ]
-            rm = median(ratios)
-            better = None
-            mixed = False
-            if rm is not None:
-                better = rm > 1 if direction == HIGHER else rm < 1
-                mixed = min(ratios) < 1 < max(ratios)
-            row.update(
-                {
-                    "rhpcc_median": median(rh_vals),
-                    "ratios": ratios,
-                    "ratio_median": rm,
-                    "ratio_min": min(ratios) if ratios else None,
-                    "ratio_max": max(ratios) if ratios else None,
-                    "rhpcc_better": better,
-                    "ratio_straddles_1": mixed,
-                }
-            )
-        rows.append(row)
+        row = make_row(key, unit, direction, samples, programs, a.ref_only)
+        if row is not None:
+            rows.append(row)
+    hpl = {p: [parse_hpl_lines(os.path.join(raw, f"{p}-{i}.txt")) for i in range(1, a.reps + 1)] for p in programs}
+    hpl_keys: list[str] = []
+    for p in programs:
+        for d in hpl[p]:
+            hpl_keys += [k for k in d if k not in hpl_keys]
+    if len(hpl_keys) > 1:
+        for key in hpl_keys:
+            samples = {p: [d.get(key) for d in hpl[p]] for p in programs}
+            row = make_row(key, "Gflop/s", HIGHER, samples, programs, a.ref_only)
+            if row is not None:
+                rows.append(row)
 
     # Sizes must agree (across reps and between the programs).
     warnings = []
