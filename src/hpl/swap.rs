@@ -119,13 +119,16 @@ pub fn apply(
     // Slot layout: every touched row has `nt` values at `slot[i] * nt`;
     // this process fills the rows it owns.
     let mut all = vec![0.0f64; slots.total() * nt];
-    for (i, &r) in x.rows.iter().enumerate() {
-        if slots.dist[i] == me {
-            let lr = indxg2l(r, nb, p);
-            let dst = &mut all[slots.slot[i] * nt..(slots.slot[i] + 1) * nt];
-            for (d, c) in dst.iter_mut().zip(cols.clone()) {
-                *d = m.a[lr + c * lda];
-            }
+    // Column by column: the local matrix is column-major, so this reads
+    // each column once and writes at most 2 jb sequential streams.
+    let owned: Vec<(usize, usize)> = (0..x.rows.len())
+        .filter(|&i| slots.dist[i] == me)
+        .map(|i| (indxg2l(x.rows[i], nb, p), slots.slot[i] * nt))
+        .collect();
+    for (c, col) in cols.clone().enumerate() {
+        let a = &m.a[col * lda..];
+        for &(lr, at) in &owned {
+            all[at + c] = a[lr];
         }
     }
     let spread_roll = match swap {
@@ -144,30 +147,41 @@ pub fn apply(
         if p > 1 {
             binary_exchange(grid, &slots, me, nt, &mut all);
         }
-        for k in 0..jb {
-            let src = slots.slot[x.src[k]] * nt;
-            for (c, &v) in all[src..src + nt].iter().enumerate() {
-                u[k + c * jb] = v;
-            }
-        }
+        fill_u(&all, &x, &slots, nt, &mut u);
         &all
     };
-    for i in jb..x.rows.len() {
-        if slots.dist[i] == me && x.src[i] != i {
-            let lr = indxg2l(x.rows[i], nb, p);
-            // Spread and roll delivers row i's new content in row i's own
-            // slot; the binary exchange has every row in its source's slot.
+    // Spread and roll delivers row i's new content in row i's own slot;
+    // the binary exchange has every row in its source's slot.
+    let changed: Vec<(usize, usize)> = (jb..x.rows.len())
+        .filter(|&i| slots.dist[i] == me && x.src[i] != i)
+        .map(|i| {
             let s = if spread_roll && p > 1 {
                 slots.slot[i]
             } else {
                 slots.slot[x.src[i]]
             };
-            for (c, &v) in from[s * nt..(s + 1) * nt].iter().enumerate() {
-                m.a[lr + (jt + c) * lda] = v;
-            }
+            (indxg2l(x.rows[i], nb, p), s * nt)
+        })
+        .collect();
+    for c in 0..nt {
+        let a = &mut m.a[(jt + c) * lda..];
+        for &(lr, at) in &changed {
+            a[lr] = from[at + c];
         }
     }
     u
+}
+
+/// `U` (`jb x nt`, leading dimension `jb`) from the slots of the rows whose
+/// content ends up in the panel's rows, column by column.
+fn fill_u(all: &[f64], x: &Interchanges, s: &Slots, nt: usize, u: &mut [f64]) {
+    let jb = x.width();
+    let src: Vec<usize> = (0..jb).map(|k| s.slot[x.src[k]] * nt).collect();
+    for (c, col) in u.chunks_exact_mut(jb).enumerate().take(nt) {
+        for (d, &at) in col.iter_mut().zip(&src) {
+            *d = all[at + c];
+        }
+    }
 }
 
 /// Where each touched row travels in the exchange buffers: ordered by the
@@ -325,12 +339,7 @@ fn spread_and_roll(
             let mut pm = PartitionMut::new(&mut all[..], &counts[..], &displs[..]);
             root.gather_varcount_into_root(&own[..], &mut pm);
         }
-        for k in 0..jb {
-            let src = s.slot[x.src[k]] * nt;
-            for (c, &v) in all[src..src + nt].iter().enumerate() {
-                u[k + c * jb] = v;
-            }
-        }
+        fill_u(all, x, s, nt, u);
         for i in jb..x.rows.len() {
             let (to, from) = (s.slot[i] * nt, s.slot[x.src[i]] * nt);
             new_rows[to..to + nt].copy_from_slice(&all[from..from + nt]);
