@@ -43,8 +43,9 @@ pub struct RunArgs {
     #[arg(long, value_name = "FILE", default_value = "rhpcc-results.json")]
     pub json: PathBuf,
 
-    /// Tests to run, comma-separated: dgemm, stream, latbw, hpl (aliases: StarDGEMM,
-    /// SingleDGEMM, StarSTREAM, SingleSTREAM, LatencyBandwidth), or `all`.
+    /// Tests to run, comma-separated: randomaccess (or gups), dgemm, stream, latbw, hpl
+    /// (aliases: the HPCC section names such as MPIRandomAccess, StarDGEMM,
+    /// SingleSTREAM, LatencyBandwidth), or `all`.
     #[arg(
         short,
         long,
@@ -105,4 +106,9 @@ pub struct RunArgs {
     /// a failed verification fails the run.
     #[arg(long, value_name = "TEST", hide = true)]
     pub inject_fault: Option<String>,
+
+    /// Testing only: MPIRandomAccess's time bound in seconds instead of
+    /// HPCC's 60.
+    #[arg(long, value_name = "SECONDS", hide = true)]
+    pub ra_time_bound: Option<f64>,
 }

@@ -13,7 +13,7 @@ use crate::report::hpccoutf::{HpccOutf, JobFacts};
 use crate::report::Metric;
 use crate::report::{atomic, json as rjson, table, SummaryValue, TestResult};
 use crate::world::World;
-use crate::{dgemm, hpl, latbw, peak, stream};
+use crate::{dgemm, hpl, latbw, peak, randomaccess, stream};
 
 /// Exit status when a verification failed.
 const EXIT_VERIFICATION: u8 = 1;
@@ -83,6 +83,11 @@ fn run(args: &RunArgs) -> anyhow::Result<ExitCode> {
             Ok(())
         };
 
+    if cfg.runs(TestId::RandomAccess) {
+        for part in randomaccess::PARTS {
+            record(&world, &mut out, part(&world, &cfg))?;
+        }
+    }
     if cfg.runs(TestId::Dgemm) {
         record(&world, &mut out, dgemm::run(&world, &cfg))?;
     }

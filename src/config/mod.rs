@@ -22,6 +22,9 @@ pub enum TestId {
     Dgemm,
     /// StarSTREAM and SingleSTREAM.
     Stream,
+    /// MPIRandomAccess, StarRandomAccess and SingleRandomAccess, each with
+    /// the GF(2) and the LCG stream.
+    RandomAccess,
     /// HPCC's b_eff-derived latency and bandwidth test.
     LatencyBandwidth,
     /// HPL (run last, as in HPCC).
@@ -29,7 +32,8 @@ pub enum TestId {
 }
 
 impl TestId {
-    pub const ALL: [TestId; 4] = [
+    pub const ALL: [TestId; 5] = [
+        TestId::RandomAccess,
         TestId::Dgemm,
         TestId::Stream,
         TestId::LatencyBandwidth,
@@ -38,7 +42,7 @@ impl TestId {
 }
 
 /// HPCC tests not implemented yet; naming one is an error, not a silent skip.
-const NOT_YET: [&str; 4] = ["ptrans", "randomaccess", "fft", "gups"];
+const NOT_YET: [&str; 2] = ["ptrans", "fft"];
 
 fn parse_test(name: &str) -> Result<Vec<TestId>, ConfigError> {
     let lower = name.trim().to_ascii_lowercase();
@@ -48,6 +52,15 @@ fn parse_test(name: &str) -> Result<Vec<TestId>, ConfigError> {
         "stream" | "starstream" | "singlestream" => vec![TestId::Stream],
         "latbw" | "latencybandwidth" | "pingpong" | "ring" => vec![TestId::LatencyBandwidth],
         "hpl" => vec![TestId::Hpl],
+        "randomaccess"
+        | "gups"
+        | "mpirandomaccess"
+        | "starrandomaccess"
+        | "singlerandomaccess"
+        | "randomaccess_lcg"
+        | "mpirandomaccess_lcg"
+        | "starrandomaccess_lcg"
+        | "singlerandomaccess_lcg" => vec![TestId::RandomAccess],
         _ => {
             let base = lower
                 .trim_start_matches("star")
@@ -101,6 +114,9 @@ pub struct Config {
     pub stream_stores: StreamStores,
     /// Test-only: the test whose verification is made to fail.
     pub inject_fault: Option<TestId>,
+    /// Time bound of MPIRandomAccess in seconds, replacing HPCC's 60 s
+    /// (testing only).
+    pub ra_time_bound: Option<f64>,
 }
 
 impl Config {
@@ -119,9 +135,9 @@ pub enum ConfigError {
         expected: String,
         found: String,
     },
-    #[error("--tests: unknown test '{0}' (known: dgemm, stream, latbw, hpl, all)")]
+    #[error("--tests: unknown test '{0}' (known: randomaccess, dgemm, stream, latbw, hpl, all)")]
     UnknownTest(String),
-    #[error("--tests: '{0}' is not implemented in this version of rhpcc yet (implemented: dgemm, stream, latbw, hpl)")]
+    #[error("--tests: '{0}' is not implemented in this version of rhpcc yet (implemented: randomaccess, dgemm, stream, latbw, hpl)")]
     NotImplemented(String),
     #[error("process grid {p} x {q} from {origin} needs {needed} MPI ranks, but the job has only {have}; start more ranks (mpirun -np {needed}) or choose a smaller grid")]
     TooFewRanks {
@@ -223,6 +239,11 @@ pub fn resolve(args: &RunArgs, job: &JobShape, cwd: &Path) -> Result<Config, Con
         }
         t
     };
+    if let Some(t) = args.ra_time_bound {
+        if !(t > 0.0 && t.is_finite()) {
+            return Err(flag("--ra-time-bound", "a number of seconds > 0", t));
+        }
+    }
     if args.threads < 1 {
         return Err(flag("--threads", "an integer >= 1", args.threads));
     }
@@ -330,6 +351,7 @@ pub fn resolve(args: &RunArgs, job: &JobShape, cwd: &Path) -> Result<Config, Con
             .as_deref()
             .map(|t| parse_test(t).map(|v| v[0]))
             .transpose()?,
+        ra_time_bound: args.ra_time_bound,
     })
 }
 

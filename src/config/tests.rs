@@ -203,3 +203,43 @@ fn output_in_a_missing_directory_is_refused_before_running() {
         assert!(e.to_string().starts_with(flag), "{e}");
     }
 }
+
+#[test]
+fn randomaccess_names_select_one_test() {
+    let dir = tempfile::tempdir().unwrap();
+    let j = job(2, 16);
+    for name in [
+        "randomaccess",
+        "GUPS",
+        "MPIRandomAccess",
+        "StarRandomAccess",
+        "singlerandomaccess",
+        "RandomAccess_LCG",
+        "MPIRandomAccess_LCG",
+        "StarRandomAccess_LCG",
+        "SingleRandomAccess_LCG",
+    ] {
+        let cfg = resolve(&args(&["--tests", name]), &j, dir.path()).unwrap();
+        assert_eq!(cfg.tests, vec![TestId::RandomAccess], "{name}");
+    }
+    let cfg = resolve(
+        &args(&["--tests", "gups,randomaccess", "--inject-fault", "gups"]),
+        &j,
+        dir.path(),
+    )
+    .unwrap();
+    assert_eq!(cfg.tests, vec![TestId::RandomAccess]);
+    assert_eq!(cfg.inject_fault, Some(TestId::RandomAccess));
+    assert_eq!(cfg.ra_time_bound, None);
+    let cfg = resolve(&args(&["--ra-time-bound", "0.5"]), &j, dir.path()).unwrap();
+    assert_eq!(cfg.ra_time_bound, Some(0.5));
+    for bad in ["0", "-1", "inf"] {
+        assert!(matches!(
+            resolve(&args(&[&format!("--ra-time-bound={bad}")]), &j, dir.path()),
+            Err(ConfigError::Flag {
+                flag: "--ra-time-bound",
+                ..
+            })
+        ));
+    }
+}
