@@ -66,8 +66,8 @@ fn sh(cmd: &str, args: &[&str]) -> String {
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
-/// Runs `vcluster.sh <args>` with the tests' prefix in `dir`; a call that hangs is
-/// sent SIGTERM (whose trap tears down), then killed.
+/// Runs `vcluster.sh <args>` with the tests' prefix in `dir`; a call that
+/// hangs is sent SIGTERM (whose trap tears down), then killed.
 fn vcluster(dir: &Path, args: &[&str]) -> Run {
     let mut child = Command::new("bash")
         .arg(SCRIPT)
@@ -125,6 +125,15 @@ fn assert_nothing_left() {
     assert!(!links.contains(PREFIX.as_str()), "links left:\n{links}");
     let state = format!("/run/{}-vcluster", *PREFIX);
     assert!(!Path::new(&state).exists(), "{state} left");
+    // mpirun, orted and the ranks carry the state directory in their
+    // environment.
+    let mark = format!("RHPCC_VC_STATE={state}\0");
+    for entry in std::fs::read_dir("/proc").unwrap().flatten() {
+        if let Ok(env) = std::fs::read(entry.path().join("environ")) {
+            let env = String::from_utf8_lossy(&env);
+            assert!(!env.contains(&mark), "process {:?} left", entry.file_name());
+        }
+    }
 }
 
 /// Bytes each virtual host sent over its eth0 during the run, from the
