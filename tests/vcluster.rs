@@ -1,0 +1,435 @@
+//! The virtual cluster of `launch/vcluster.sh`: the suite on 1 virtual host
+//! with 2 ranks and on 2 virtual hosts with 1 rank each (verified, labelled
+//! with the placement, hosts told apart, traffic over the bridge only between
+//! hosts), teardown after a failed and an interrupted run, idempotent setup,
+//! and the refusals (netem missing, subnet in use).
+//!
+//! Needs root and network namespaces; without them each test prints why and
+//! passes. CI runs as root, so there they run. The tests of one process
+//! share a prefix (`rt<pid>`, not the default `rhpcc`, so that a developer's
+//! own cluster and test runs in other checkouts are left alone) and run one
+//! at a time.
+
+mod common;
+
+use std::io::Write;
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::sync::{LazyLock, Mutex};
+use std::time::{Duration, Instant};
+
+use common::{workdir, Run, RHPCC};
+
+static PREFIX: LazyLock<String> = LazyLock::new(|| format!("rt{}", std::process::id()));
+const SCRIPT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/launch/vcluster.sh");
+/// Longest a script call may take; mpirun gets less (`--timeout`), so the
+/// script's own teardown runs first.
+const TIMEOUT: Duration = Duration::from_secs(240);
+const MPIRUN_TIMEOUT_S: &str = "180";
+
+static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
+
+/// Why these tests cannot run here, if they cannot; probed once.
+static SKIP: LazyLock<Option<String>> = LazyLock::new(skip_reason);
+
+fn skip_reason() -> Option<String> {
+    let uid = Command::new("id").arg("-u").output().ok()?;
+    if String::from_utf8_lossy(&uid.stdout).trim() != "0" {
+        return Some("not root (network namespaces need root)".into());
+    }
+    let probe = format!("{}-probe", *PREFIX);
+    match Command::new("ip").args(["netns", "add", &probe]).output() {
+        Ok(out) if out.status.success() => {
+            let _ = Command::new("ip").args(["netns", "del", &probe]).status();
+            None
+        }
+        Ok(out) => Some(format!(
+            "'ip netns add' fails: {}",
+            String::from_utf8_lossy(&out.stderr).trim()
+        )),
+        Err(e) => Some(format!("'ip' not found ({e}); install iproute2")),
+    }
+}
+
+/// Holds the lock for a test, or says why the test is skipped.
+fn guard(test: &str) -> Option<std::sync::MutexGuard<'static, ()>> {
+    if let Some(why) = &*SKIP {
+        // Straight to stderr: the test harness would hide eprintln! output.
+        let _ = writeln!(std::io::stderr(), "SKIPPED vcluster::{test}: {why}");
+        return None;
+    }
+    Some(ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner()))
+}
+
+fn sh(cmd: &str, args: &[&str]) -> String {
+    let out = Command::new(cmd).args(args).output().expect("command runs");
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// Runs `vcluster.sh <args>` with the tests' prefix in `dir`; a call that
+/// hangs is sent SIGTERM (whose trap tears down), then killed.
+fn vcluster(dir: &Path, args: &[&str]) -> Run {
+    let mut child = Command::new("bash")
+        .arg(SCRIPT)
+        .args(args)
+        .env("RHPCC_VC_PREFIX", &*PREFIX)
+        .current_dir(dir)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("vcluster.sh starts");
+    let start = Instant::now();
+    while child.try_wait().expect("wait").is_none() {
+        if start.elapsed() > TIMEOUT {
+            let pid = child.id().to_string();
+            let _ = Command::new("kill").args(["-TERM", &pid]).status();
+            std::thread::sleep(Duration::from_secs(20));
+            let _ = child.kill();
+            let out = child.wait_with_output().unwrap();
+            down();
+            panic!(
+                "vcluster.sh {args:?} hung for {TIMEOUT:?}\nstdout:\n{}\nstderr:\n{}",
+                String::from_utf8_lossy(&out.stdout),
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let out = child.wait_with_output().unwrap();
+    Run {
+        status: out.status.code(),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        dir: dir.to_path_buf(),
+    }
+}
+
+fn down() {
+    let status = Command::new("bash")
+        .args([SCRIPT, "down"])
+        .env("RHPCC_VC_PREFIX", &*PREFIX)
+        .status()
+        .expect("vcluster.sh down starts");
+    assert!(status.success(), "vcluster.sh down failed");
+}
+
+/// Nothing of the prefix remains: namespaces (and with them the bridge and
+/// the veth pairs), links in this namespace, the state directory, processes.
+fn assert_nothing_left() {
+    let namespaces = sh("ip", &["netns", "list"]);
+    assert!(
+        !namespaces.contains(&format!("{}-", *PREFIX)),
+        "namespaces left:\n{namespaces}"
+    );
+    let links = sh("ip", &["-o", "link", "show"]);
+    assert!(!links.contains(PREFIX.as_str()), "links left:\n{links}");
+    let state = format!("/run/{}-vcluster", *PREFIX);
+    assert!(!Path::new(&state).exists(), "{state} left");
+    // mpirun, orted and the ranks carry the state directory in their
+    // environment.
+    let mark = format!("RHPCC_VC_STATE={state}\0");
+    for entry in std::fs::read_dir("/proc").unwrap().flatten() {
+        if let Ok(env) = std::fs::read(entry.path().join("environ")) {
+            let env = String::from_utf8_lossy(&env);
+            assert!(!env.contains(&mark), "process {:?} left", entry.file_name());
+        }
+    }
+}
+
+/// Bytes each virtual host sent over its eth0 during the run, from the
+/// script's "traffic" lines.
+fn tx_bytes(run: &Run) -> Vec<(String, u64)> {
+    run.stderr
+        .lines()
+        .filter_map(|l| l.strip_prefix("vcluster: traffic "))
+        .map(|l| {
+            let mut words = l.split_whitespace();
+            let host = words.next().unwrap().to_string();
+            let tx = words.next().unwrap().strip_prefix("tx_bytes=").unwrap();
+            (host, tx.parse().unwrap())
+        })
+        .collect()
+}
+
+/// Runs a small suite on `hosts` x `ranks_per_host` and checks it verified,
+/// carries its placement label and host names, and left nothing behind.
+fn suite(hosts: usize, ranks_per_host: usize, label: &str) -> Run {
+    // HPL on a 1 x 2 grid, N=500; STREAM and DGEMM are sized from it.
+    let dir = workdir(500, 1, 2);
+    let (h, r) = (hosts.to_string(), ranks_per_host.to_string());
+    let run = vcluster(
+        dir.path(),
+        &[
+            "run",
+            "--hosts",
+            &h,
+            "--ranks-per-host",
+            &r,
+            "--timeout",
+            MPIRUN_TIMEOUT_S,
+            "--bin",
+            RHPCC,
+            "--",
+            "--tests",
+            "stream,latbw,hpl",
+            "--quiet",
+        ],
+    );
+    assert_nothing_left();
+    assert_eq!(
+        run.status,
+        Some(0),
+        "stdout:\n{}\nstderr:\n{}",
+        run.stdout,
+        run.stderr
+    );
+    assert_eq!(run.summary()["Success"], "1");
+
+    let json = run.json();
+    assert_eq!(json["success"], true);
+    assert_eq!(json["placement"], label);
+    let env = &json["environment"];
+    assert_eq!(env["comm_world_procs"], hosts * ranks_per_host);
+    let names: Vec<String> = (0..hosts).map(|i| format!("{}-vh{i}", *PREFIX)).collect();
+    assert_eq!(env["hostnames"], serde_json::json!(names));
+    for name in &names {
+        assert_eq!(env["ranks_per_host"][name], ranks_per_host, "{name}");
+    }
+    assert_eq!(tx_bytes(&run).len(), hosts, "{}", run.stderr);
+    run
+}
+
+#[test]
+fn one_host_two_ranks_uses_shared_memory() {
+    let Some(_lock) = guard("one_host_two_ranks_uses_shared_memory") else {
+        return;
+    };
+    let run = suite(1, 2, "1V/2C vcluster ranks_per_host=2");
+    // Between ranks on one host, only Open MPI's launch messages to mpirun
+    // cross the bridge; the benchmark's megabytes go through shared memory.
+    for (host, tx) in tx_bytes(&run) {
+        assert!(tx < 1 << 20, "{host} sent {tx} bytes over the bridge");
+    }
+}
+
+#[test]
+fn two_hosts_one_rank_each_talk_over_the_bridge() {
+    let Some(_lock) = guard("two_hosts_one_rank_each_talk_over_the_bridge") else {
+        return;
+    };
+    let run = suite(2, 1, "2V/1C vcluster ranks_per_host=1");
+    // The ping-pong bandwidth test alone moves megabytes each way.
+    for (host, tx) in tx_bytes(&run) {
+        assert!(tx > 4 << 20, "{host} sent only {tx} bytes over the bridge");
+    }
+}
+
+#[test]
+fn failed_run_still_tears_down() {
+    let Some(_lock) = guard("failed_run_still_tears_down") else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let run = vcluster(
+        dir.path(),
+        &[
+            "run",
+            "--hosts",
+            "2",
+            "--ranks-per-host",
+            "1",
+            "--timeout",
+            MPIRUN_TIMEOUT_S,
+            "--bin",
+            RHPCC,
+            "--",
+            "--tests",
+            "no-such-test",
+        ],
+    );
+    assert_nothing_left();
+    assert_eq!(run.status, Some(2), "stderr:\n{}", run.stderr);
+    assert!(
+        run.stderr.contains("no-such-test"),
+        "stderr:\n{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn interrupted_run_still_tears_down() {
+    let Some(_lock) = guard("interrupted_run_still_tears_down") else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    // Ranks that sleep stand for a long benchmark ("sh -c CMD" takes the
+    // appended --placement LABEL as $0 and $1).
+    let mut child = Command::new("bash")
+        .args([SCRIPT, "run", "--hosts", "2", "--ranks-per-host", "1"])
+        .args(["--timeout", MPIRUN_TIMEOUT_S, "--bin", "/bin/sh", "--"])
+        .args(["-c", "sleep 120"])
+        .env("RHPCC_VC_PREFIX", &*PREFIX)
+        .current_dir(dir.path())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("vcluster.sh starts");
+    // Interrupt once the ranks run (the hostfile is written just before
+    // mpirun starts).
+    let hostfile = format!("/run/{}-vcluster/hostfile", *PREFIX);
+    let start = Instant::now();
+    while !Path::new(&hostfile).exists() {
+        assert!(
+            start.elapsed() < Duration::from_secs(60),
+            "cluster not up in 60 s"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    std::thread::sleep(Duration::from_secs(2));
+    let pid = child.id().to_string();
+    assert!(Command::new("kill")
+        .args(["-TERM", &pid])
+        .status()
+        .unwrap()
+        .success());
+    let start = Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if start.elapsed() > Duration::from_secs(60) {
+            let _ = child.kill();
+            down();
+            panic!("vcluster.sh did not end within 60 s of SIGTERM");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    let out = child.wait_with_output().unwrap();
+    assert_nothing_left();
+    assert_eq!(
+        status.code(),
+        Some(143),
+        "stderr:\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
+fn up_is_idempotent_and_down_can_repeat() {
+    let Some(_lock) = guard("up_is_idempotent_and_down_can_repeat") else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let status = || vcluster(dir.path(), &["status"]).stdout;
+    let up = |args: &[&str]| {
+        let run = vcluster(dir.path(), args);
+        if run.status != Some(0) {
+            down();
+            panic!("{args:?} failed:\n{}", run.stderr);
+        }
+    };
+    up(&["up", "--hosts", "3", "--cpus-per-host", "1"]);
+    let first = status();
+    up(&["up", "--hosts", "3", "--cpus-per-host", "1"]);
+    assert_eq!(status(), first);
+    assert!(first.contains(&format!("{}-vh2 10.213.0.3 cpus=", *PREFIX)));
+    // Shrinking removes the hosts beyond the new count.
+    up(&["up", "--hosts", "1"]);
+    let shrunk = status();
+    let namespaces = sh("ip", &["netns", "list"]);
+    down();
+    assert!(
+        shrunk.contains(&format!("{}-vh0 10.213.0.1 cpus=", *PREFIX)),
+        "{shrunk}"
+    );
+    assert!(
+        !namespaces.contains(&format!("{}-vh1", *PREFIX)),
+        "{namespaces}"
+    );
+    assert_nothing_left();
+    down();
+    assert_nothing_left();
+}
+
+#[test]
+fn netem_is_applied_or_refused_cleanly() {
+    let Some(_lock) = guard("netem_is_applied_or_refused_cleanly") else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let up = vcluster(
+        dir.path(),
+        &["up", "--hosts", "2", "--delay", "2ms", "--loss", "0.5%"],
+    );
+    if up.status == Some(0) {
+        let qdiscs: Vec<String> = (0..2)
+            .map(|i| {
+                sh(
+                    "tc",
+                    &[
+                        "-n",
+                        &format!("{}-vh{i}", *PREFIX),
+                        "qdisc",
+                        "show",
+                        "dev",
+                        "eth0",
+                    ],
+                )
+            })
+            .collect();
+        down();
+        assert_nothing_left();
+        for q in qdiscs {
+            assert!(
+                q.contains("netem") && q.contains("delay 2ms") && q.contains("loss 0.5%"),
+                "{q}"
+            );
+        }
+    } else {
+        // A kernel without sch_netem: a clear refusal, and nothing half made.
+        let _ = writeln!(
+            std::io::stderr(),
+            "vcluster::netem: this kernel has no netem; checking the refusal instead"
+        );
+        assert_nothing_left();
+        assert_eq!(up.status, Some(2));
+        assert!(up.stderr.contains("need tc netem"), "{}", up.stderr);
+    }
+}
+
+#[test]
+fn subnet_in_use_is_refused() {
+    let Some(_lock) = guard("subnet_in_use_is_refused") else {
+        return;
+    };
+    // A scratch namespace stands for a host already using 10.213.0.0/24.
+    struct Scratch(String);
+    impl Drop for Scratch {
+        fn drop(&mut self) {
+            let _ = Command::new("ip").args(["netns", "del", &self.0]).status();
+        }
+    }
+    let scratch = Scratch(format!("{}-scratch", *PREFIX));
+    let ip = |args: &[&str]| {
+        assert!(Command::new("ip").args(args).status().unwrap().success());
+    };
+    let ns = scratch.0.as_str();
+    ip(&["netns", "add", ns]);
+    ip(&[
+        "-n", ns, "link", "add", "s0", "type", "veth", "peer", "name", "s1",
+    ]);
+    ip(&["-n", ns, "addr", "add", "10.213.0.77/16", "dev", "s0"]);
+    let out = Command::new("ip")
+        .args(["netns", "exec", ns, "bash", SCRIPT, "up", "--hosts", "1"])
+        .env("RHPCC_VC_PREFIX", &*PREFIX)
+        .output()
+        .unwrap();
+    drop(scratch);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("subnet 10.213.0.0/24 is already in use"),
+        "{stderr}"
+    );
+    assert_nothing_left();
+}
