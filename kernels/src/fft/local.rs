@@ -30,11 +30,8 @@ enum Kind {
         fft: Arc<dyn Fft<f64>>,
         scratch: Vec<Complex64>,
     },
-    /// Six-step on one process (its own work vector).
-    SixStep {
-        plan: Box<Plan>,
-        work: Vec<Complex64>,
-    },
+    /// Six-step on one process.
+    SixStep(Box<Plan>),
 }
 
 impl LocalFft {
@@ -62,12 +59,8 @@ impl LocalFft {
     /// The six-step scheme on one process with `threads` workspaces.
     pub fn six_step(n: usize, direction: FftDirection, threads: usize) -> Self {
         let shape = Shape::new(n, 1).expect("one process always divides");
-        let plan = Box::new(Plan::new(shape, 0, direction, threads));
         LocalFft {
-            kind: Kind::SixStep {
-                plan,
-                work: vec![Complex64::default(); n],
-            },
+            kind: Kind::SixStep(Box::new(Plan::new(shape, 0, direction, threads))),
             direction,
             len: n,
         }
@@ -99,7 +92,7 @@ impl LocalFft {
                     }
                 }
             }
-            Kind::SixStep { plan, work } => plan.transform_local(input, work, output),
+            Kind::SixStep(plan) => plan.transform_local(input, output),
         }
     }
 }
@@ -167,7 +160,7 @@ mod tests {
 
     #[test]
     fn new_picks_the_threaded_plan_only_when_worth_it() {
-        let is_six = |f: &LocalFft| matches!(f.kind, Kind::SixStep { .. });
+        let is_six = |f: &LocalFft| matches!(f.kind, Kind::SixStep(_));
         assert!(!is_six(&LocalFft::new(1 << 20, FftDirection::Forward, 1)));
         assert!(!is_six(&LocalFft::new(1024, FftDirection::Forward, 4)));
         assert!(is_six(&LocalFft::new(

@@ -422,15 +422,15 @@ impl Plan {
         }
     }
 
-    /// The whole transform on one process: `input -> output` through
-    /// `work` (`input` is left scrambled).
-    pub fn transform_local(&mut self, input: &mut [C], work: &mut [C], output: &mut [C]) {
+    /// The whole transform on one process, `input -> output`, with no
+    /// vector besides the two (`input` is left scrambled).
+    pub fn transform_local(&mut self, input: &mut [C], output: &mut [C]) {
         assert_eq!(
             self.core.shape.procs, 1,
             "transform_local is for one process"
         );
-        self.stage1(input, work);
-        self.stage2(work, input);
+        self.stage1(input, output);
+        self.stage2(output, input);
         self.unpack(input, output);
     }
 }
