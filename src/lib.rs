@@ -11,6 +11,7 @@
 pub mod cli;
 pub mod config;
 pub mod dgemm;
+pub mod fft;
 pub mod grid;
 pub mod hpl;
 pub mod latbw;

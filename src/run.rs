@@ -13,7 +13,7 @@ use crate::report::hpccoutf::{HpccOutf, JobFacts};
 use crate::report::Metric;
 use crate::report::{atomic, json as rjson, table, SummaryValue, TestResult};
 use crate::world::World;
-use crate::{dgemm, hpl, latbw, peak, randomaccess, stream};
+use crate::{dgemm, fft, hpl, latbw, peak, randomaccess, stream};
 
 /// Exit status when a verification failed.
 const EXIT_VERIFICATION: u8 = 1;
@@ -93,6 +93,9 @@ fn run(args: &RunArgs) -> anyhow::Result<ExitCode> {
     }
     if cfg.runs(TestId::Stream) {
         record(&world, &mut out, stream::run(&world, &cfg))?;
+    }
+    if cfg.runs(TestId::Fft) {
+        record(&world, &mut out, fft::run(&world, &cfg))?;
     }
     if cfg.runs(TestId::LatencyBandwidth) {
         record(&world, &mut out, vec![latbw::run(&world, &cfg)])?;

@@ -3,6 +3,7 @@
 
 pub mod crand;
 pub mod dgemm;
+pub mod fft;
 pub mod hpl;
 pub mod latbw;
 pub mod peak;

@@ -25,6 +25,8 @@ pub enum TestId {
     /// MPIRandomAccess, StarRandomAccess and SingleRandomAccess, each with
     /// the GF(2) and the LCG stream.
     RandomAccess,
+    /// MPIFFT, StarFFT and SingleFFT.
+    Fft,
     /// HPCC's b_eff-derived latency and bandwidth test.
     LatencyBandwidth,
     /// HPL (run last, as in HPCC).
@@ -32,17 +34,18 @@ pub enum TestId {
 }
 
 impl TestId {
-    pub const ALL: [TestId; 5] = [
+    pub const ALL: [TestId; 6] = [
         TestId::RandomAccess,
         TestId::Dgemm,
         TestId::Stream,
+        TestId::Fft,
         TestId::LatencyBandwidth,
         TestId::Hpl,
     ];
 }
 
 /// HPCC tests not implemented yet; naming one is an error, not a silent skip.
-const NOT_YET: [&str; 2] = ["ptrans", "fft"];
+const NOT_YET: [&str; 1] = ["ptrans"];
 
 fn parse_test(name: &str) -> Result<Vec<TestId>, ConfigError> {
     let lower = name.trim().to_ascii_lowercase();
@@ -50,6 +53,7 @@ fn parse_test(name: &str) -> Result<Vec<TestId>, ConfigError> {
         "all" => TestId::ALL.to_vec(),
         "dgemm" | "stardgemm" | "singledgemm" => vec![TestId::Dgemm],
         "stream" | "starstream" | "singlestream" => vec![TestId::Stream],
+        "fft" | "mpifft" | "starfft" | "singlefft" => vec![TestId::Fft],
         "latbw" | "latencybandwidth" | "pingpong" | "ring" => vec![TestId::LatencyBandwidth],
         "hpl" => vec![TestId::Hpl],
         "randomaccess"
@@ -135,9 +139,9 @@ pub enum ConfigError {
         expected: String,
         found: String,
     },
-    #[error("--tests: unknown test '{0}' (known: randomaccess, dgemm, stream, latbw, hpl, all)")]
+    #[error("--tests: unknown test '{0}' (known: randomaccess, dgemm, stream, fft, latbw, hpl, all)")]
     UnknownTest(String),
-    #[error("--tests: '{0}' is not implemented in this version of rhpcc yet (implemented: randomaccess, dgemm, stream, latbw, hpl)")]
+    #[error("--tests: '{0}' is not implemented in this version of rhpcc yet (implemented: randomaccess, dgemm, stream, fft, latbw, hpl)")]
     NotImplemented(String),
     #[error("process grid {p} x {q} from {origin} needs {needed} MPI ranks, but the job has only {have}; start more ranks (mpirun -np {needed}) or choose a smaller grid")]
     TooFewRanks {

@@ -243,3 +243,26 @@ fn randomaccess_names_select_one_test() {
         ));
     }
 }
+
+#[test]
+fn fft_is_selected_by_its_family_and_section_names() {
+    let dir = tempfile::tempdir().unwrap();
+    let j = job(2, 16);
+    for name in ["fft", "FFT", "MPIFFT", "mpifft", "StarFFT", "singlefft"] {
+        let cfg = resolve(&args(&["--tests", name]), &j, dir.path()).unwrap();
+        assert_eq!(cfg.tests, vec![TestId::Fft], "{name}");
+    }
+    let cfg = resolve(
+        &args(&["--tests", "StarFFT,SingleFFT,stream"]),
+        &j,
+        dir.path(),
+    )
+    .unwrap();
+    assert_eq!(cfg.tests, vec![TestId::Fft, TestId::Stream]);
+    let cfg = resolve(&args(&["--inject-fault", "MPIFFT"]), &j, dir.path()).unwrap();
+    assert_eq!(cfg.inject_fault, Some(TestId::Fft));
+    assert!(matches!(
+        resolve(&args(&["--tests", "fftx"]), &j, dir.path()),
+        Err(ConfigError::UnknownTest(_))
+    ));
+}

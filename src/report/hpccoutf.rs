@@ -188,6 +188,10 @@ fn defaults() -> Vec<(&'static str, SummaryValue)> {
         g("SingleSTREAM_Scale"),
         g("SingleSTREAM_Add"),
         g("SingleSTREAM_Triad"),
+        // Printed by HPCC after 1.5.0 (its commit "added printing FFT API
+        // used"), absent from Debian's 1.5.0 that wrote the reference files;
+        // a property of the build, so printed whether FFT ran or not.
+        ("FFT_API", t(rhpcc_kernels::fft::API)),
         i("FFT_N"),
         g("StarFFT_Gflops"),
         g("SingleFFT_Gflops"),
@@ -332,7 +336,10 @@ mod tests {
 
     #[test]
     fn keys_and_order_match_the_reference() {
-        let reference: Vec<&str> = REFERENCE_KEYS.lines().collect();
+        // The reference's keys plus HPCC's later FFT_API, before FFT_N.
+        let mut reference: Vec<&str> = REFERENCE_KEYS.lines().collect();
+        let at = reference.iter().position(|k| *k == "FFT_N").unwrap();
+        reference.insert(at, "FFT_API");
         assert_eq!(summary_keys(), reference);
     }
 
@@ -361,6 +368,7 @@ mod tests {
             "HPL_cpfact=-",
             "STREAM_Threads=1",
             "MPIFFT_time6=0",
+            "FFT_API=rustfft 6.4.1",
         ] {
             assert!(s.lines().any(|l| l == line), "missing line {line}");
         }
