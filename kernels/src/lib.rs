@@ -6,4 +6,5 @@ pub mod dgemm;
 pub mod hpl;
 pub mod latbw;
 pub mod peak;
+pub mod ptrans;
 pub mod stream;
