@@ -43,8 +43,9 @@ pub struct RunArgs {
     #[arg(long, value_name = "FILE", default_value = "rhpcc-results.json")]
     pub json: PathBuf,
 
-    /// Tests to run, comma-separated: dgemm, stream, latbw, hpl (aliases: StarDGEMM,
-    /// SingleDGEMM, StarSTREAM, SingleSTREAM, LatencyBandwidth), or `all`.
+    /// Tests to run, comma-separated: ptrans, dgemm, stream, latbw, hpl (aliases:
+    /// PTRANS, StarDGEMM, SingleDGEMM, StarSTREAM, SingleSTREAM, LatencyBandwidth),
+    /// or `all`.
     #[arg(
         short,
         long,

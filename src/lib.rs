@@ -16,6 +16,7 @@ pub mod hpl;
 pub mod latbw;
 pub mod peak;
 pub mod progress;
+pub mod ptrans;
 pub mod report;
 pub mod run;
 pub mod stream;

@@ -13,7 +13,7 @@ use crate::report::hpccoutf::{HpccOutf, JobFacts};
 use crate::report::Metric;
 use crate::report::{atomic, json as rjson, table, SummaryValue, TestResult};
 use crate::world::World;
-use crate::{dgemm, hpl, latbw, peak, stream};
+use crate::{dgemm, hpl, latbw, peak, ptrans, stream};
 
 /// Exit status when a verification failed.
 const EXIT_VERIFICATION: u8 = 1;
@@ -83,6 +83,9 @@ fn run(args: &RunArgs) -> anyhow::Result<ExitCode> {
             Ok(())
         };
 
+    if cfg.runs(TestId::Ptrans) {
+        record(&world, &mut out, vec![ptrans::run(&world, &cfg)])?;
+    }
     if cfg.runs(TestId::Dgemm) {
         record(&world, &mut out, dgemm::run(&world, &cfg))?;
     }
