@@ -171,3 +171,34 @@ fn sendrecv(comm: &SimpleCommunicator, out: &[f64], dest: i32, inb: &mut [f64], 
         mpi::point_to_point::send_receive_into(&out[so], &to, &mut inb[si], &from);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The reference's PTRANS case (N=4000, NB=192, 1 x 2): 21 block rows,
+    /// one LCM class of 10 or 11 blocks each way. Each process sends one
+    /// 1920 x 2080 class; PDTRANS pads it to 2112 x 2112.
+    #[test]
+    fn message_sizes_of_the_reference_case() {
+        let pr = Problem {
+            m: 4000,
+            n: 4000,
+            mb: 192,
+            nb: 192,
+            p: 1,
+            q: 2,
+        };
+        for me in [(0, 0), (0, 1)] {
+            let plan = Plan::new(&pr, me);
+            assert_eq!(plan.steps.len(), 2);
+            assert_eq!(plan.sent_doubles, 1920 * 2080);
+            assert_eq!(plan.padded_doubles, 2112 * 2112);
+            assert_eq!(plan.send_max, 1920 * 2080);
+            assert_eq!(plan.receive_max, 1920 * 2080);
+        }
+        // 1 x 1: nothing to send, one class kept.
+        let plan = Plan::new(&Problem { q: 1, ..pr }, (0, 0));
+        assert_eq!((plan.steps.len(), plan.sent_doubles), (1, 0));
+    }
+}
