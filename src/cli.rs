@@ -43,9 +43,9 @@ pub struct RunArgs {
     #[arg(long, value_name = "FILE", default_value = "rhpcc-results.json")]
     pub json: PathBuf,
 
-    /// Tests to run, comma-separated: randomaccess (or gups), dgemm, stream, fft, latbw, hpl
-    /// (aliases: the HPCC section names such as MPIRandomAccess, StarDGEMM,
-    /// SingleSTREAM, MPIFFT, StarFFT, LatencyBandwidth), or `all`.
+    /// Tests to run, comma-separated: randomaccess (or gups), ptrans, dgemm, stream, fft,
+    /// latbw, hpl (aliases: the HPCC section names such as MPIRandomAccess, PTRANS,
+    /// StarDGEMM, SingleSTREAM, MPIFFT, StarFFT, LatencyBandwidth), or `all`.
     #[arg(
         short,
         long,

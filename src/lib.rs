@@ -17,6 +17,7 @@ pub mod hpl;
 pub mod latbw;
 pub mod peak;
 pub mod progress;
+pub mod ptrans;
 pub mod randomaccess;
 pub mod report;
 pub mod run;

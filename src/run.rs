@@ -13,7 +13,7 @@ use crate::report::hpccoutf::{HpccOutf, JobFacts};
 use crate::report::Metric;
 use crate::report::{atomic, json as rjson, table, SummaryValue, TestResult};
 use crate::world::World;
-use crate::{dgemm, fft, hpl, latbw, peak, randomaccess, stream};
+use crate::{dgemm, fft, hpl, latbw, peak, ptrans, randomaccess, stream};
 
 /// Exit status when a verification failed.
 const EXIT_VERIFICATION: u8 = 1;
@@ -87,6 +87,9 @@ fn run(args: &RunArgs) -> anyhow::Result<ExitCode> {
         for part in randomaccess::PARTS {
             record(&world, &mut out, part(&world, &cfg))?;
         }
+    }
+    if cfg.runs(TestId::Ptrans) {
+        record(&world, &mut out, vec![ptrans::run(&world, &cfg)])?;
     }
     if cfg.runs(TestId::Dgemm) {
         record(&world, &mut out, dgemm::run(&world, &cfg))?;

@@ -7,5 +7,6 @@ pub mod fft;
 pub mod hpl;
 pub mod latbw;
 pub mod peak;
+pub mod ptrans;
 pub mod randomaccess;
 pub mod stream;

@@ -184,6 +184,26 @@ impl HpccInput {
         (procs.clone().min().unwrap_or(1), procs.max().unwrap_or(1))
     }
 
+    /// PTRANS's matrix sizes as HPCC derives them (`HPCC_InputFileInit`):
+    /// the file's additional sizes (lines 33-34) that are at least
+    /// `0.9486 * max N / 2` (so that PTRANS's two matrices use at least 90%
+    /// of HPL's memory), in the file's order, then each HPL N halved.
+    pub fn ptrans_sizes(&self) -> Vec<usize> {
+        let floor = 0.9486 * self.max_n() as f64 * 0.5;
+        self.ptrans_ns
+            .iter()
+            .copied()
+            .filter(|&n| n as f64 >= floor)
+            .chain(self.ns.iter().map(|n| n / 2))
+            .collect()
+    }
+
+    /// PTRANS's block sizes as HPCC derives them: the file's additional
+    /// block sizes (lines 35-36), then HPL's NBs.
+    pub fn ptrans_block_sizes(&self) -> Vec<usize> {
+        self.ptrans_nbs.iter().chain(&self.nbs).copied().collect()
+    }
+
     /// HPCC's `HPLMaxProcMem`: bytes of the largest HPL matrix per process
     /// of the smallest grid, `8 N^2 / (P Q)`. STREAM, RandomAccess and FFT
     /// size themselves from it.
@@ -559,6 +579,39 @@ HPL.out      output file name (if any)
         assert_eq!(inp.max_n(), 3001);
         assert_eq!(inp.ptrans_ns, vec![1200, 10000]);
         assert!(inp.ptrans_nbs.is_empty());
+    }
+
+    #[test]
+    fn ptrans_sizes_follow_hpcc() {
+        // HPL Ns 1000, 3001: the floor is 0.9486 * 3001 / 2 = 1423.37.
+        let mut text = with_line(5, "2   # of N");
+        text = text.replace("8000         Ns", "1000 3001 Ns");
+        text = text.replace("0                      \t\tNumber", "4 Number");
+        text = text.replace("1200 10000 30000", "1200 1424 1423 5000");
+        text = text.replace("0                       \tnumber", "2 number");
+        let inp = parse(Path::new("x"), &text).unwrap();
+        assert_eq!(inp.ptrans_ns, vec![1200, 1424, 1423, 5000]);
+        assert_eq!(inp.ptrans_sizes(), vec![1424, 5000, 500, 1500]);
+        assert_eq!(inp.ptrans_nbs, vec![40, 9]);
+        assert_eq!(inp.ptrans_block_sizes(), vec![40, 9, 192]);
+        // The reference file: no additional sizes.
+        let inp = parse(Path::new("x"), REFERENCE).unwrap();
+        assert_eq!(inp.ptrans_sizes(), vec![4000]);
+        assert_eq!(inp.ptrans_block_sizes(), vec![192]);
+    }
+
+    #[test]
+    fn ptrans_lines_are_refused_with_line() {
+        let text = REFERENCE.replace("0                      \t\tNumber", "x Number");
+        assert_eq!(bad_line(&text).0, 33);
+        let text = REFERENCE.replace("0                      \t\tNumber", "4 Number");
+        assert_eq!(bad_line(&text).0, 34);
+        let text = REFERENCE.replace("0                       \tnumber", "-1 number");
+        assert_eq!(bad_line(&text).0, 35);
+        let text = REFERENCE
+            .replace("0                       \tnumber", "2 number")
+            .replace("40 9 8", "40 0 8");
+        assert_eq!(bad_line(&text).0, 36);
     }
 
     #[test]

@@ -18,6 +18,8 @@ pub use hpccinf::{Bcast, Fact, HpccInput, InputError, Pmap, Swap};
 /// One HPCC test family that rhpcc can run.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum TestId {
+    /// PTRANS, the parallel matrix transpose.
+    Ptrans,
     /// StarDGEMM and SingleDGEMM.
     Dgemm,
     /// StarSTREAM and SingleSTREAM.
@@ -34,8 +36,9 @@ pub enum TestId {
 }
 
 impl TestId {
-    pub const ALL: [TestId; 6] = [
+    pub const ALL: [TestId; 7] = [
         TestId::RandomAccess,
+        TestId::Ptrans,
         TestId::Dgemm,
         TestId::Stream,
         TestId::Fft,
@@ -44,9 +47,8 @@ impl TestId {
     ];
 }
 
-/// HPCC tests not implemented yet; naming one is an error, not a silent skip.
-const NOT_YET: [&str; 1] = ["ptrans"];
-
+/// The tests a `--tests` name selects; an unknown name is an error, not a
+/// silent skip.
 fn parse_test(name: &str) -> Result<Vec<TestId>, ConfigError> {
     let lower = name.trim().to_ascii_lowercase();
     Ok(match lower.as_str() {
@@ -65,16 +67,8 @@ fn parse_test(name: &str) -> Result<Vec<TestId>, ConfigError> {
         | "mpirandomaccess_lcg"
         | "starrandomaccess_lcg"
         | "singlerandomaccess_lcg" => vec![TestId::RandomAccess],
-        _ => {
-            let base = lower
-                .trim_start_matches("star")
-                .trim_start_matches("single")
-                .trim_start_matches("mpi");
-            if NOT_YET.iter().any(|t| base.starts_with(t)) {
-                return Err(ConfigError::NotImplemented(name.to_string()));
-            }
-            return Err(ConfigError::UnknownTest(name.to_string()));
-        }
+        "ptrans" => vec![TestId::Ptrans],
+        _ => return Err(ConfigError::UnknownTest(name.to_string())),
     })
 }
 
@@ -139,10 +133,8 @@ pub enum ConfigError {
         expected: String,
         found: String,
     },
-    #[error("--tests: unknown test '{0}' (known: randomaccess, dgemm, stream, fft, latbw, hpl, all)")]
+    #[error("--tests: unknown test '{0}' (known: randomaccess, ptrans, dgemm, stream, fft, latbw, hpl, all)")]
     UnknownTest(String),
-    #[error("--tests: '{0}' is not implemented in this version of rhpcc yet (implemented: randomaccess, dgemm, stream, fft, latbw, hpl)")]
-    NotImplemented(String),
     #[error("process grid {p} x {q} from {origin} needs {needed} MPI ranks, but the job has only {have}; start more ranks (mpirun -np {needed}) or choose a smaller grid")]
     TooFewRanks {
         p: usize,
@@ -155,6 +147,19 @@ pub enum ConfigError {
     Memory {
         n: usize,
         procs: usize,
+        per_rank_gib: f64,
+        ranks: usize,
+        host: String,
+        need_gib: f64,
+        avail_gib: f64,
+        origin: String,
+    },
+    #[error("PTRANS problem too large for memory: N={n} NB={nb} on {p} x {q} needs {per_rank_gib:.2} GiB per rank (A, C and message buffers), {need_gib:.2} GiB for the {ranks} ranks on host '{host}', which has {avail_gib:.2} GiB available (MemAvailable); lower the PTRANS sizes (lines 33-34) or N in {origin}")]
+    PtransMemory {
+        n: usize,
+        nb: usize,
+        p: usize,
+        q: usize,
         per_rank_gib: f64,
         ranks: usize,
         host: String,
@@ -338,6 +343,9 @@ pub fn resolve(args: &RunArgs, job: &JobShape, cwd: &Path) -> Result<Config, Con
     }
 
     check_memory(&input, job, &source)?;
+    if tests.contains(&TestId::Ptrans) {
+        check_ptrans_memory(&input, job, &source)?;
+    }
 
     Ok(Config {
         input,
@@ -383,6 +391,37 @@ fn default_mem_per_rank(args: &RunArgs, job: &JobShape, cwd: &Path) -> u64 {
         .min()
         .unwrap_or(u64::MAX);
     (DEFAULT_MEM_PER_RANK_MIB * MIB).min(cap)
+}
+
+/// PTRANS's largest case must fit too: its sizes can come from lines 33-34
+/// of the input, beyond HPL's.
+fn check_ptrans_memory(input: &HpccInput, job: &JobShape, source: &str) -> Result<(), ConfigError> {
+    const GIB: f64 = 1024.0 * 1024.0 * 1024.0;
+    let Some((case, per_rank)) = crate::ptrans::cases(input)
+        .into_iter()
+        .map(|c| (c, crate::ptrans::bytes_per_rank(&c)))
+        .max_by_key(|&(_, b)| b)
+    else {
+        return Ok(());
+    };
+    for host in job.hosts.iter().filter(|h| h.mem_available > 0) {
+        let need = per_rank as f64 * host.ranks as f64;
+        if need > MEM_USABLE * host.mem_available as f64 {
+            return Err(ConfigError::PtransMemory {
+                n: case.n,
+                nb: case.nb,
+                p: case.p,
+                q: case.q,
+                per_rank_gib: per_rank as f64 / GIB,
+                ranks: host.ranks,
+                host: host.name.clone(),
+                need_gib: need / GIB,
+                avail_gib: host.mem_available as f64 / GIB,
+                origin: source.to_string(),
+            });
+        }
+    }
+    Ok(())
 }
 
 /// Every rank of the job holds HPCC's `HPLMaxProcMem` at once (the Star

@@ -160,6 +160,43 @@ fn problem_that_cannot_fit_is_refused_naming_the_host() {
 }
 
 #[test]
+fn ptrans_size_that_cannot_fit_is_refused_when_ptrans_runs() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = write_input(dir.path(), "1000", ("1", "2"));
+    let text = std::fs::read_to_string(&path)
+        .unwrap()
+        .replace("0                      \t\tNumber", "1 Number")
+        .replace("1200 10000 30000", "100000");
+    std::fs::write(&path, text).unwrap();
+    let i = path.to_str().unwrap();
+    let e = resolve(
+        &args(&["-i", i, "--tests", "ptrans"]),
+        &job(2, 16),
+        dir.path(),
+    )
+    .unwrap_err();
+    let msg = e.to_string();
+    assert!(
+        matches!(
+            e,
+            ConfigError::PtransMemory {
+                n: 100000,
+                nb: 80,
+                p: 1,
+                q: 2,
+                ..
+            }
+        ),
+        "{msg}"
+    );
+    assert!(
+        msg.contains("node0") && msg.contains("lines 33-34"),
+        "{msg}"
+    );
+    assert!(resolve(&args(&["-i", i, "--tests", "hpl"]), &job(2, 16), dir.path()).is_ok());
+}
+
+#[test]
 fn bad_flags_and_tests_are_refused() {
     let dir = tempfile::tempdir().unwrap();
     let j = job(2, 16);
@@ -173,10 +210,10 @@ fn bad_flags_and_tests_are_refused() {
         resolve(&args(&["--tests", "nonsense"]), &j, dir.path()),
         Err(ConfigError::UnknownTest(_))
     ));
-    assert!(matches!(
-        resolve(&args(&["--tests", "ptrans"]), &j, dir.path()),
-        Err(ConfigError::NotImplemented(_))
-    ));
+    for name in ["ptrans", "PTRANS", "Ptrans"] {
+        let cfg = resolve(&args(&["--tests", name]), &j, dir.path()).unwrap();
+        assert_eq!(cfg.tests, vec![TestId::Ptrans]);
+    }
     assert!(Cli::try_parse_from(["rhpcc", "--n", "-5"]).is_err());
     assert!(
         Cli::try_parse_from(["rhpcc", "-P", "2"]).is_err(),
