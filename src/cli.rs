@@ -26,6 +26,47 @@ pub struct Cli {
 pub enum Command {
     /// Run the benchmarks (the default when no subcommand is given).
     Run(RunArgs),
+    /// Place a run on an inventory's hosts: write the MPI hostfile and
+    /// rankfile, then start `mpirun ... rhpcc run` (or print it with
+    /// --dry-run). No MPI in this process.
+    Launch(LaunchArgs),
+}
+
+/// Arguments of `rhpcc launch` (see `launch/README.md`).
+#[derive(Debug, Clone, Args)]
+pub struct LaunchArgs {
+    /// Inventory of nodes and their VMs (TOML; see
+    /// `launch/inventory.example.toml`).
+    #[arg(long, value_name = "FILE")]
+    pub inventory: PathBuf,
+
+    /// `native`, `native/<C>C`, `<V>V/<C>C` (V VMs per node with C cores
+    /// each, one rank per core) or `host:ranks,...` with inventory names.
+    #[arg(long, value_name = "SPEC")]
+    pub placement: String,
+
+    /// Write the files and print them and the command, without running it.
+    #[arg(long)]
+    pub dry_run: bool,
+
+    /// Directory for the hostfiles, the rankfile and placement.json
+    /// (created if missing; files replaced atomically).
+    #[arg(long, value_name = "DIR", default_value = "rhpcc-launch")]
+    pub out: PathBuf,
+
+    /// The MPI launcher: Open MPI's mpirun (hostfile and rankfile) or
+    /// MPICH's hydra mpiexec (hostfile, -bind-to core).
+    #[arg(long, value_enum, default_value_t = crate::placement::Mpi::Openmpi)]
+    pub mpi: crate::placement::Mpi,
+
+    /// The rhpcc binary as the hosts see it. Default: this executable's
+    /// path, which must then be the same on every host.
+    #[arg(long, value_name = "PATH")]
+    pub bin: Option<String>,
+
+    /// Options for `rhpcc run` on the hosts (after `--`).
+    #[arg(last = true, value_name = "RUN OPTIONS")]
+    pub run_args: Vec<String>,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -85,6 +126,18 @@ pub struct RunArgs {
     /// (e.g. `native`, `1V/4C`, `4V/1C`).
     #[arg(long, value_name = "LABEL")]
     pub placement: Option<String>,
+
+    /// Facts of the placement (a JSON object), stored as the results'
+    /// `placement_facts`; `rhpcc launch` sets it from the inventory.
+    #[arg(long, value_name = "JSON")]
+    pub placement_facts: Option<String>,
+
+    /// Run the selected tests R times in this MPI job and keep every run:
+    /// with R > 1 the JSON file holds a series document of R run
+    /// documents (rewritten after each repetition) and the HPCC-format
+    /// output is that of the last repetition.
+    #[arg(long, value_name = "R", default_value_t = 1)]
+    pub repeat: usize,
 
     /// STREAM's stores: `auto` (non-temporal for arrays of 2^20 elements or
     /// more, where the CPU has AVX-512), `cached` (ordinary stores, as the

@@ -16,6 +16,7 @@ pub mod grid;
 pub mod hpl;
 pub mod latbw;
 pub mod peak;
+pub mod placement;
 pub mod progress;
 pub mod ptrans;
 pub mod randomaccess;

@@ -23,6 +23,7 @@ const EXIT_CONFIG: u8 = 2;
 pub fn main(cli: Cli) -> anyhow::Result<ExitCode> {
     let args = match cli.command {
         Some(Command::Run(args)) => args,
+        Some(Command::Launch(args)) => return crate::placement::launch(&args),
         None => cli.run,
     };
     run(&args)
@@ -51,6 +52,24 @@ fn run(args: &RunArgs) -> anyhow::Result<ExitCode> {
             return Ok(ExitCode::from(EXIT_CONFIG));
         }
     };
+    // Rank 0's run documents so far, for the series of `--repeat`.
+    let mut series: Vec<String> = Vec::new();
+    let mut success = true;
+    for repetition in 0..cfg.repeat {
+        if world.is_root() && cfg.repeat > 1 && !cfg.quiet {
+            println!("Repetition {} of {}", repetition + 1, cfg.repeat);
+        }
+        success &= run_once(&world, &cfg, &mut series)?;
+    }
+    Ok(if success {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(EXIT_VERIFICATION)
+    })
+}
+
+/// One run of the selected tests; true when every verification passed.
+fn run_once(world: &World, cfg: &Config, series: &mut Vec<String>) -> anyhow::Result<bool> {
     let started = SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map_or(0, |d| d.as_secs());
@@ -85,48 +104,46 @@ fn run(args: &RunArgs) -> anyhow::Result<ExitCode> {
 
     if cfg.runs(TestId::RandomAccess) {
         for part in randomaccess::PARTS {
-            record(&world, &mut out, part(&world, &cfg))?;
+            record(world, &mut out, part(world, cfg))?;
         }
     }
     if cfg.runs(TestId::Ptrans) {
-        record(&world, &mut out, vec![ptrans::run(&world, &cfg)])?;
+        record(world, &mut out, vec![ptrans::run(world, cfg)])?;
     }
     if cfg.runs(TestId::Dgemm) {
-        record(&world, &mut out, dgemm::run(&world, &cfg))?;
+        record(world, &mut out, dgemm::run(world, cfg))?;
     }
     if cfg.runs(TestId::Stream) {
-        record(&world, &mut out, stream::run(&world, &cfg))?;
+        record(world, &mut out, stream::run(world, cfg))?;
     }
     if cfg.runs(TestId::Fft) {
-        record(&world, &mut out, fft::run(&world, &cfg))?;
+        record(world, &mut out, fft::run(world, cfg))?;
     }
     if cfg.runs(TestId::LatencyBandwidth) {
-        record(&world, &mut out, vec![latbw::run(&world, &cfg)])?;
+        record(world, &mut out, vec![latbw::run(world, cfg)])?;
     }
     if cfg.runs(TestId::Hpl) {
-        let mut result = hpl::run(&world, &cfg);
-        add_peak_share(&mut result, &peak::probe(&world, cfg.threads));
-        record(&world, &mut out, vec![result])?;
+        let mut result = hpl::run(world, cfg);
+        add_peak_share(&mut result, &peak::probe(world, cfg.threads));
+        record(world, &mut out, vec![result])?;
     }
 
     let success = results.iter().all(TestResult::passed);
     // Every rank waits here until rank 0 has written its files: a rank that
     // exits non-zero (failed verification) makes mpirun kill the others.
     let written = if world.is_root() {
-        write_reports(&world, &cfg, &mut out, &facts, &results, success, started)
+        write_reports(
+            world, cfg, &mut out, &facts, &results, success, started, series,
+        )
     } else {
         Ok(())
     };
     world.agree(written)?;
-    Ok(if success {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::from(EXIT_VERIFICATION)
-    })
+    Ok(success)
 }
 
-/// Rank 0: finish `hpccoutf.txt`, write the JSON document and print the
-/// table.
+/// Rank 0: finish `hpccoutf.txt`, write the JSON document (with `--repeat`
+/// R > 1, the series of the runs so far) and print the table.
 #[allow(clippy::too_many_arguments)]
 fn write_reports(
     world: &World,
@@ -136,6 +153,7 @@ fn write_reports(
     results: &[TestResult],
     success: bool,
     started: u64,
+    series: &mut Vec<String>,
 ) -> anyhow::Result<()> {
     let values: Vec<(&str, SummaryValue)> = results
         .iter()
@@ -149,13 +167,20 @@ fn write_reports(
     let doc = rjson::render(rjson::Run {
         started_at_unix: started,
         placement: cfg.placement.as_deref(),
+        placement_facts: cfg.placement_facts.as_ref(),
         success,
         environment: environment(world, cfg),
         parameters: json!({ "source": cfg.input_source, "input": cfg.input, "tests": cfg.tests }),
         tests: results,
         summary: &summary,
     });
-    atomic::write(&cfg.json, doc.as_bytes())
+    let text = if cfg.repeat > 1 {
+        series.push(doc);
+        rjson::render_series(cfg.placement.as_deref(), series)
+    } else {
+        doc
+    };
+    atomic::write(&cfg.json, text.as_bytes())
         .with_context(|| format!("writing {}", cfg.json.display()))?;
 
     if !cfg.quiet {

@@ -107,6 +107,10 @@ pub struct Config {
     pub json: PathBuf,
     pub threads: usize,
     pub placement: Option<String>,
+    /// `--placement-facts`: the placement's facts, a JSON object.
+    pub placement_facts: Option<serde_json::Value>,
+    /// Runs of the selected tests in this job (`--repeat`, >= 1).
+    pub repeat: usize,
     pub quiet: bool,
     pub progress: bool,
     pub stream_stores: StreamStores,
@@ -256,6 +260,16 @@ pub fn resolve(args: &RunArgs, job: &JobShape, cwd: &Path) -> Result<Config, Con
     if args.threads < 1 {
         return Err(flag("--threads", "an integer >= 1", args.threads));
     }
+    if args.repeat < 1 {
+        return Err(flag("--repeat", "an integer >= 1", args.repeat));
+    }
+    let placement_facts = match &args.placement_facts {
+        None => None,
+        Some(text) => match serde_json::from_str::<serde_json::Value>(text) {
+            Ok(v) if v.is_object() => Some(v),
+            _ => return Err(flag("--placement-facts", "a JSON object", text)),
+        },
+    };
     for (name, v) in [
         ("--n", args.n),
         ("--nb", args.nb),
@@ -355,6 +369,8 @@ pub fn resolve(args: &RunArgs, job: &JobShape, cwd: &Path) -> Result<Config, Con
         json: args.json.clone(),
         threads: args.threads,
         placement: args.placement.clone(),
+        placement_facts,
+        repeat: args.repeat,
         quiet: args.quiet,
         progress: args.progress,
         stream_stores: args.stream_stores,

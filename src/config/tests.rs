@@ -222,6 +222,34 @@ fn bad_flags_and_tests_are_refused() {
 }
 
 #[test]
+fn repeat_and_placement_facts() {
+    let dir = tempfile::tempdir().unwrap();
+    let j = job(2, 16);
+    let cfg = resolve(&args(&[]), &j, dir.path()).unwrap();
+    assert_eq!((cfg.repeat, cfg.placement_facts), (1, None));
+    let e = resolve(&args(&["--repeat", "0"]), &j, dir.path()).unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "--repeat: expected an integer >= 1, found '0'"
+    );
+    let cfg = resolve(
+        &args(&["--repeat", "3", "--placement-facts", r#"{"nodes": 2}"#]),
+        &j,
+        dir.path(),
+    )
+    .unwrap();
+    assert_eq!(cfg.repeat, 3);
+    assert_eq!(cfg.placement_facts, Some(serde_json::json!({"nodes": 2})));
+    for bad in ["[1]", "{nodes", ""] {
+        let e = resolve(&args(&["--placement-facts", bad]), &j, dir.path()).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            format!("--placement-facts: expected a JSON object, found '{bad}'")
+        );
+    }
+}
+
+#[test]
 fn missing_input_file_is_an_error_naming_it() {
     let e = resolve(
         &args(&["--input", "/nonexistent/hpccinf.txt"]),

@@ -11,7 +11,16 @@
 //!   "schema_version": 1,
 //!   "tool": { "name": "rhpcc", "version": "0.1.0", "git_revision": "3f2c1e9" },
 //!   "started_at_unix": 1795547239,
-//!   "placement": "native",
+//!   "placement": "4V/1C",
+//!   "placement_facts": {
+//!     "placement": "4V/1C", "kind": "vms", "nodes": 2, "node_names": ["n1", "n2"],
+//!     "vms_per_node": 4, "cores_per_vm": 1, "ranks_per_host": 1, "ranks": 8,
+//!     "hypervisor": "kvm", "nic": "virtio", "disk": "virtio-blk",
+//!     "hosts": [
+//!       { "name": "n1-s0", "address": "10.0.1.10", "node": "n1", "vm": true, "cores": 1,
+//!         "ranks": 1, "hypervisor": "kvm", "nic": "virtio", "disk": "virtio-blk", "facts": {} }
+//!     ]
+//!   },
 //!   "success": true,
 //!   "environment": {
 //!     "hostnames": ["vm"],
@@ -50,6 +59,21 @@
 //! HPCC. In `metrics`, `value` is the figure HPCC reports, `samples` the raw
 //! per-repetition figures it was chosen from (empty when the test has only
 //! one), and `min`/`median`/`max` are over `samples`.
+//!
+//! `placement` is the free-text label of `--placement`. `placement_facts`
+//! is present only when the run was started by `rhpcc launch` from an
+//! inventory (see `src/placement/plan.rs`): the nodes, VMs per node, cores
+//! per VM, ranks per host and total, and the hypervisor, NIC and disk
+//! driver when every host shares one (null otherwise; `kind` is `native`,
+//! `vms` or `explicit`), plus every host with its own facts.
+//!
+//! # Series (`rhpcc run --repeat R`, R > 1)
+//!
+//! ```json
+//! { "schema_version": 1, "kind": "series", "placement": "4V/1C", "runs": [ { "...": "..." } ] }
+//! ```
+//!
+//! `runs` holds one complete run document (above) per repetition, in order.
 
 use serde::Serialize;
 use serde_json::{Map, Value};
@@ -103,6 +127,8 @@ struct Document<'a> {
     tool: Tool,
     started_at_unix: u64,
     placement: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    placement_facts: Option<&'a Value>,
     success: bool,
     environment: Environment,
     parameters: Value,
@@ -129,6 +155,7 @@ pub fn stats(xs: &[f64]) -> (Option<f64>, Option<f64>, Option<f64>) {
 pub struct Run<'a> {
     pub started_at_unix: u64,
     pub placement: Option<&'a str>,
+    pub placement_facts: Option<&'a Value>,
     pub success: bool,
     pub environment: Environment,
     pub parameters: Value,
@@ -187,6 +214,7 @@ pub fn render(run: Run<'_>) -> String {
         },
         started_at_unix: run.started_at_unix,
         placement: run.placement,
+        placement_facts: run.placement_facts,
         success: run.success,
         environment: run.environment,
         parameters: run.parameters,
@@ -195,6 +223,28 @@ pub fn render(run: Run<'_>) -> String {
     };
     let mut s = serde_json::to_string_pretty(&doc).expect("results document serializes");
     s.push('\n');
+    s
+}
+
+/// Render a series document around run documents made by [`render`]
+/// (pretty-printed, trailing newline).
+pub fn render_series(placement: Option<&str>, runs: &[String]) -> String {
+    let label = serde_json::to_string(&placement).expect("label serializes");
+    let mut s = format!(
+        "{{\n  \"schema_version\": {SCHEMA_VERSION},\n  \"kind\": \"series\",\n  \"placement\": {label},\n  \"runs\": ["
+    );
+    for (i, run) in runs.iter().enumerate() {
+        s.push_str(if i == 0 { "\n" } else { ",\n" });
+        // A pretty-printed document has no newline inside a string, so
+        // indenting line by line keeps it intact.
+        let body: Vec<String> = run.trim_end().lines().map(|l| format!("    {l}")).collect();
+        s.push_str(&body.join("\n"));
+    }
+    s.push_str(if runs.is_empty() {
+        "]\n}\n"
+    } else {
+        "\n  ]\n}\n"
+    });
     s
 }
 
@@ -210,5 +260,27 @@ mod tests {
             (Some(1.0), Some(2.5), Some(4.0))
         );
         assert_eq!(stats(&[]), (None, None, None));
+    }
+
+    #[test]
+    fn series_holds_the_runs_as_they_are() {
+        let runs = vec![
+            "{\n  \"a\": \"x\\ny\",\n  \"b\": [\n    1\n  ]\n}\n".to_string(),
+            "{\n  \"a\": 2\n}\n".to_string(),
+        ];
+        let text = render_series(Some("4V/1C"), &runs);
+        let doc: Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(
+            doc,
+            serde_json::json!({"schema_version": 1, "kind": "series", "placement": "4V/1C",
+                "runs": [{"a": "x\ny", "b": [1]}, {"a": 2}]})
+        );
+        assert!(
+            text.contains("\n    {\n      \"a\": 2\n    }\n  ]\n}\n"),
+            "{text}"
+        );
+        let none: Value = serde_json::from_str(&render_series(None, &[])).unwrap();
+        assert_eq!(none["placement"], Value::Null);
+        assert_eq!(none["runs"], serde_json::json!([]));
     }
 }
