@@ -198,7 +198,7 @@ fn repeat_writes_a_series_of_complete_runs() {
 
 #[test]
 fn single_run_document_has_no_series_and_no_facts() {
-    let dir = workdir(1000, 1, 2);
+    let dir = workdir(1000, 1, 1);
     let run = mpirun(1, dir.path(), &["--tests", "stream", "--quiet"]);
     assert_eq!(run.status, Some(0), "stderr:\n{}", run.stderr);
     let doc = run.json();
