@@ -5,6 +5,7 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 
+use crate::compare::Format as CompareFormat;
 use crate::config::StreamStores;
 
 /// rhpcc: the HPC Challenge benchmark suite (HPCC 1.5) in Rust.
@@ -26,6 +27,32 @@ pub struct Cli {
 pub enum Command {
     /// Run the benchmarks (the default when no subcommand is given).
     Run(RunArgs),
+    /// Compare results documents between placements: per metric the mean,
+    /// 95% confidence interval, min/max and the ratio to the baseline, as a
+    /// table, a Markdown report and SVG plots. Needs no MPI.
+    Compare(CompareArgs),
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct CompareArgs {
+    /// Results documents (run or series) or directories of them, searched
+    /// recursively for `*.json`.
+    #[arg(required = true, value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+
+    /// Placement label the others are compared with (default: `native`,
+    /// when present).
+    #[arg(long, value_name = "LABEL")]
+    pub baseline: Option<String>,
+
+    /// Directory for `report.md` and one SVG plot per figure (created if
+    /// missing; files replaced atomically).
+    #[arg(long, value_name = "DIR", default_value = "rhpcc-compare")]
+    pub out: PathBuf,
+
+    /// Format of the report printed on standard output.
+    #[arg(long, value_enum, default_value_t = CompareFormat::Text)]
+    pub format: CompareFormat,
 }
 
 #[derive(Debug, Clone, Args)]

@@ -23,6 +23,7 @@ const EXIT_CONFIG: u8 = 2;
 pub fn main(cli: Cli) -> anyhow::Result<ExitCode> {
     let args = match cli.command {
         Some(Command::Run(args)) => args,
+        Some(Command::Compare(args)) => return crate::compare::main(&args),
         None => cli.run,
     };
     run(&args)
