@@ -122,6 +122,20 @@ fn compares_a_directory_and_writes_report_and_plots() {
         assert!(stream.contains(label), "{label} not in the plot");
     }
 
+    // A rerun with fewer figures leaves no stale plot behind.
+    let mut only_ptrans = run_doc("native", 1.0, 0);
+    only_ptrans["tests"] = json!([]);
+    only_ptrans["summary"] = json!({"PTRANS_GBs": 2.0});
+    write(&dir.path().join("ptrans.json"), &only_ptrans);
+    let out = compare(dir.path(), &["--out", "report", "ptrans.json"]);
+    assert_eq!(out.status.code(), Some(0));
+    let left: Vec<_> = fs::read_dir(dir.path().join("report"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(left.len(), 2, "{left:?}");
+    assert!(dir.path().join("report/ptrans.svg").exists());
+
     // Markdown on standard output is the report itself.
     let out = compare(dir.path(), &["--format", "md", "--out", "report", "in"]);
     assert_eq!(out.status.code(), Some(0));

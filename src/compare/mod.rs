@@ -47,14 +47,15 @@ pub enum Error {
     Plot(String),
 }
 
-/// What [`write`] produced.
+/// What [`write()`] produced.
 pub struct Written {
     pub report: PathBuf,
     pub plots: Vec<PathBuf>,
 }
 
 /// Write `report.md` and one `<figure>.svg` per figure into `dir` (created
-/// if missing), each atomically.
+/// if missing), each atomically, and remove the plots of figures this
+/// comparison lacks.
 pub fn write(c: &group::Comparison, dir: &Path) -> Result<Written, Error> {
     let io = |path: &Path| {
         let path = path.to_path_buf();
@@ -67,6 +68,17 @@ pub fn write(c: &group::Comparison, dir: &Path) -> Result<Written, Error> {
         let svg = plot::svg(c, f).map_err(Error::Plot)?;
         atomic::write(&path, svg.as_bytes()).map_err(io(&path))?;
         plots.push(path);
+    }
+    // A plot left from an earlier comparison into the same directory would
+    // pass for part of this one.
+    for def in metrics::FIGURES {
+        if !c.figures.iter().any(|f| f.def.id == def.id) {
+            let path = dir.join(format!("{}.svg", def.id));
+            match std::fs::remove_file(&path) {
+                Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(io(&path)(e)),
+                _ => {}
+            }
+        }
     }
     let report = dir.join("report.md");
     atomic::write(&report, report::markdown(c).as_bytes()).map_err(io(&report))?;

@@ -237,6 +237,27 @@ mod tests {
     }
 
     #[test]
+    fn markdown_tables_links_and_notes() {
+        let md = markdown(&crate::compare::fixture::comparison());
+        assert!(md.starts_with(
+            "# rhpcc comparison\n\n6 run documents in 2 placements: native (3), vm (3); \
+             baseline: native.\n"
+        ));
+        for want in [
+            "\n## PTRANS: aggregate network bandwidth\n\nGB/s, higher is better.\n\n\
+             ![PTRANS: aggregate network bandwidth](ptrans.svg)\n\n\
+             | metric | placement | n | mean | 95% CI | min | max | ratio to native |\n\
+             | --- | --- | ---: | ---: | ---: | ---: | ---: | --- |\n\
+             | PTRANS | native | 3 | 1.000 | [0.7516, 1.248] | 0.9000 | 1.100 | 1 (baseline) |\n\
+             |  | vm | 3 | 0.5000 | [0.2516, 0.7484] | 0.4000 | 0.6000 | 0.5000 ± 0.2777 (worse) |\n",
+            "|  | vm | 0 | missing (n=0) | - | - | - | - |\n",
+            "\n## Notes\n\n- HPL (HPL_Tflops): no value in the 3 documents of placement vm",
+        ] {
+            assert!(md.contains(want), "{want}\nnot in\n{md}");
+        }
+    }
+
+    #[test]
     fn text_snapshot() {
         let got = text(&crate::compare::fixture::comparison());
         // Worked by hand: PTRANS native 1.0 ± 4.3027 × 0.1/√3; ratio 0.5 ±
