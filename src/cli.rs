@@ -5,6 +5,7 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 
+use crate::compare::Format as CompareFormat;
 use crate::config::StreamStores;
 
 /// rhpcc: the HPC Challenge benchmark suite (HPCC 1.5) in Rust.
@@ -30,6 +31,10 @@ pub enum Command {
     /// rankfile, then start `mpirun ... rhpcc run` (or print it with
     /// --dry-run). No MPI in this process.
     Launch(LaunchArgs),
+    /// Compare results documents between placements: per metric the mean,
+    /// 95% confidence interval, min/max and the ratio to the baseline, as a
+    /// table, a Markdown report and SVG plots. Needs no MPI.
+    Compare(CompareArgs),
 }
 
 /// Arguments of `rhpcc launch` (see `launch/README.md`).
@@ -67,6 +72,28 @@ pub struct LaunchArgs {
     /// Options for `rhpcc run` on the hosts (after `--`).
     #[arg(last = true, value_name = "RUN OPTIONS")]
     pub run_args: Vec<String>,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct CompareArgs {
+    /// Results documents (run or series) or directories of them, searched
+    /// recursively for `*.json`.
+    #[arg(required = true, value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+
+    /// Placement label the others are compared with (default: `native`,
+    /// when present).
+    #[arg(long, value_name = "LABEL")]
+    pub baseline: Option<String>,
+
+    /// Directory for `report.md` and one SVG plot per figure (created if
+    /// missing; files replaced atomically).
+    #[arg(long, value_name = "DIR", default_value = "rhpcc-compare")]
+    pub out: PathBuf,
+
+    /// Format of the report printed on standard output.
+    #[arg(long, value_enum, default_value_t = CompareFormat::Text)]
+    pub format: CompareFormat,
 }
 
 #[derive(Debug, Clone, Args)]

@@ -9,6 +9,7 @@
 //! JSON results document ([`report::json`]) and a table.
 
 pub mod cli;
+pub mod compare;
 pub mod config;
 pub mod dgemm;
 pub mod fft;

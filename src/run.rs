@@ -24,6 +24,7 @@ pub fn main(cli: Cli) -> anyhow::Result<ExitCode> {
     let args = match cli.command {
         Some(Command::Run(args)) => args,
         Some(Command::Launch(args)) => return crate::placement::launch(&args),
+        Some(Command::Compare(args)) => return crate::compare::main(&args),
         None => cli.run,
     };
     run(&args)

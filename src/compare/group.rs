@@ -1,0 +1,254 @@
+//! Grouping run documents by placement and computing, per metric and
+//! placement, the statistics of [`super::stats`] and the ratio to the
+//! baseline placement.
+
+use super::load::RunDoc;
+use super::metrics::{FigureDef, MetricDef, FIGURES};
+use super::stats::{self, Ratio, Summary};
+
+/// The placement label taken as baseline when none is named.
+pub const DEFAULT_BASELINE: &str = "native";
+
+/// One placement: its label and how many run documents it has.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Placement {
+    pub label: String,
+    pub documents: usize,
+}
+
+/// One metric in one placement.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Cell {
+    /// None when no document of the placement has the metric.
+    pub summary: Option<Summary>,
+    /// Ratio of this placement's mean to the baseline's; None for the
+    /// baseline itself, without a baseline, or when either has no value.
+    pub ratio: Option<Ratio>,
+}
+
+#[derive(Debug)]
+pub struct MetricResult {
+    pub def: &'static MetricDef,
+    /// One per placement, in [`Comparison::placements`] order.
+    pub cells: Vec<Cell>,
+}
+
+#[derive(Debug)]
+pub struct FigureResult {
+    pub def: &'static FigureDef,
+    /// The figure's metrics that at least one document has.
+    pub metrics: Vec<MetricResult>,
+}
+
+#[derive(Debug)]
+pub struct Comparison {
+    /// The baseline first, then the others by label.
+    pub placements: Vec<Placement>,
+    /// Index of the baseline in `placements`, if there is one.
+    pub baseline: Option<usize>,
+    /// Figures with at least one metric present.
+    pub figures: Vec<FigureResult>,
+    /// Remarks for the reader: absent metrics, gaps, missing baseline.
+    pub notes: Vec<String>,
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error(
+    "--baseline {label:?}: no run document has that placement; the placements are: {}",
+    available.join(", ")
+)]
+pub struct BaselineNotFound {
+    pub label: String,
+    pub available: Vec<String>,
+}
+
+/// Group `runs` by placement and compare them with the placement labelled
+/// `baseline` (None: [`DEFAULT_BASELINE`] if present, else no ratios).
+pub fn compare(runs: &[RunDoc], baseline: Option<&str>) -> Result<Comparison, BaselineNotFound> {
+    let mut labels: Vec<String> = runs.iter().map(|r| r.placement.clone()).collect();
+    labels.sort();
+    labels.dedup();
+    let mut notes = Vec::new();
+    let wanted = baseline.unwrap_or(DEFAULT_BASELINE);
+    let base = match labels.iter().position(|l| l == wanted) {
+        Some(i) => {
+            let l = labels.remove(i);
+            labels.insert(0, l);
+            Some(0)
+        }
+        None if baseline.is_some() => {
+            return Err(BaselineNotFound {
+                label: wanted.into(),
+                available: labels,
+            })
+        }
+        None => {
+            notes.push(format!(
+                "No placement is labelled \"{DEFAULT_BASELINE}\", so there are no ratios; \
+                 name the baseline with --baseline LABEL."
+            ));
+            None
+        }
+    };
+    let placements: Vec<Placement> = labels
+        .iter()
+        .map(|l| Placement {
+            label: l.clone(),
+            documents: runs.iter().filter(|r| &r.placement == l).count(),
+        })
+        .collect();
+
+    let mut figures = Vec::new();
+    let mut absent = Vec::new();
+    for def in FIGURES {
+        let mut metrics = Vec::new();
+        for m in def.metrics {
+            let summaries: Vec<Option<Summary>> = placements
+                .iter()
+                .map(|p| {
+                    let xs: Vec<f64> = runs
+                        .iter()
+                        .filter(|r| r.placement == p.label)
+                        .filter_map(|r| r.values.get(m.key))
+                        .map(|v| v * m.scale)
+                        .collect();
+                    stats::summarize(&xs)
+                })
+                .collect();
+            if summaries.iter().all(Option::is_none) {
+                absent.push(m.key);
+                continue;
+            }
+            for (p, s) in placements.iter().zip(&summaries) {
+                let n = s.as_ref().map_or(0, |s| s.n);
+                if n == 0 {
+                    notes.push(format!(
+                        "{} ({}): no value in the {} documents of placement {} \
+                         (not run, or -1): missing (n=0).",
+                        m.label, m.key, p.documents, p.label
+                    ));
+                } else if n < p.documents {
+                    notes.push(format!(
+                        "{} ({}): placement {} has a value in {n} of its {} documents \
+                         (the others did not run it, or report -1).",
+                        m.label, m.key, p.label, p.documents
+                    ));
+                }
+            }
+            let cells = summaries
+                .iter()
+                .enumerate()
+                .map(|(i, s)| Cell {
+                    ratio: match (base, s, base.and_then(|b| summaries[b].as_ref())) {
+                        (Some(b), Some(s), Some(bs)) if b != i => stats::ratio(s, bs),
+                        _ => None,
+                    },
+                    summary: s.clone(),
+                })
+                .collect();
+            metrics.push(MetricResult { def: m, cells });
+        }
+        if !metrics.is_empty() {
+            figures.push(FigureResult { def, metrics });
+        }
+    }
+    if !absent.is_empty() {
+        notes.push(format!(
+            "Not in any document (not run, or -1): {}.",
+            absent.join(", ")
+        ));
+    }
+    Ok(Comparison {
+        placements,
+        baseline: base,
+        figures,
+        notes,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::BTreeMap;
+
+    fn doc(placement: &str, values: &[(&'static str, f64)]) -> RunDoc {
+        RunDoc {
+            placement: placement.into(),
+            origin: "t".into(),
+            values: values.iter().copied().collect::<BTreeMap<_, _>>(),
+        }
+    }
+
+    #[test]
+    fn groups_orders_and_scales() {
+        let runs = [
+            doc("4V/1C", &[("HPL_Tflops", 0.009)]),
+            doc("native", &[("HPL_Tflops", 0.010)]),
+            doc("1V/4C", &[("HPL_Tflops", 0.008)]),
+            doc("native", &[("HPL_Tflops", 0.012)]),
+        ];
+        let c = compare(&runs, None).unwrap();
+        let labels: Vec<_> = c.placements.iter().map(|p| p.label.as_str()).collect();
+        assert_eq!(labels, ["native", "1V/4C", "4V/1C"]);
+        assert_eq!(c.placements[0].documents, 2);
+        assert_eq!(c.baseline, Some(0));
+        let hpl = c.figures.iter().find(|f| f.def.id == "hpl").unwrap();
+        assert_eq!(c.figures.len(), 1);
+        let cells = &hpl.metrics[0].cells;
+        // Tflop/s shown as Gflop/s.
+        assert!((cells[0].summary.as_ref().unwrap().mean - 11.0).abs() < 1e-9);
+        assert!(cells[0].ratio.is_none());
+        assert!((cells[1].ratio.as_ref().unwrap().value - 8.0 / 11.0).abs() < 1e-12);
+        // A single document: a ratio without uncertainty.
+        assert!(cells[1].ratio.as_ref().unwrap().se.is_none());
+        assert!(c
+            .notes
+            .iter()
+            .any(|n| n.starts_with("Not in any document") && n.contains("PTRANS_GBs")));
+    }
+
+    #[test]
+    fn metric_missing_in_one_placement() {
+        let runs = [
+            doc("native", &[("PTRANS_GBs", 1.0), ("HPL_Tflops", 0.01)]),
+            doc("vm", &[("HPL_Tflops", 0.01)]),
+            doc("vm", &[("HPL_Tflops", 0.01), ("PTRANS_GBs", 0.5)]),
+        ];
+        let c = compare(&runs, None).unwrap();
+        let ptrans = c.figures.iter().find(|f| f.def.id == "ptrans").unwrap();
+        assert_eq!(ptrans.metrics[0].cells[1].summary.as_ref().unwrap().n, 1);
+        assert!(c
+            .notes
+            .iter()
+            .any(|n| n.contains("placement vm has a value in 1 of its 2 documents")));
+        let runs = [doc("native", &[("HPL_Tflops", 0.01)]), doc("vm", &[])];
+        let c = compare(&runs, None).unwrap();
+        let cell = &c.figures[0].metrics[0].cells[1];
+        assert_eq!(cell.summary, None);
+        assert_eq!(cell.ratio, None);
+    }
+
+    #[test]
+    fn baselines() {
+        let runs = [
+            doc("a", &[("HPL_Tflops", 1.0)]),
+            doc("b", &[("HPL_Tflops", 2.0)]),
+        ];
+        let c = compare(&runs, None).unwrap();
+        assert_eq!(c.baseline, None);
+        assert!(c.notes[0].contains("--baseline"));
+        assert!(c.figures[0].metrics[0]
+            .cells
+            .iter()
+            .all(|c| c.ratio.is_none()));
+        let c = compare(&runs, Some("b")).unwrap();
+        assert_eq!(c.placements[0].label, "b");
+        let r = c.figures[0].metrics[0].cells[1].ratio.as_ref().unwrap();
+        assert_eq!(r.value, 0.5);
+        let e = compare(&runs, Some("native")).unwrap_err().to_string();
+        assert_eq!(
+            e,
+            "--baseline \"native\": no run document has that placement; the placements are: a, b"
+        );
+    }
+}
