@@ -137,7 +137,7 @@ mod tests {
             } else {
                 (r % ranks as u64) as usize
             };
-            if (state >> 20) % 5 == 0 {
+            if (state >> 20).is_multiple_of(5) {
                 let max = model.iter().map(Vec::len).max().unwrap();
                 match b.take_largest(&mut out) {
                     None => assert_eq!(max, 0),

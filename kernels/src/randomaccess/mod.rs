@@ -83,7 +83,7 @@ mod tests {
         let mut t = init_table(d.local_size(rank) as usize, start);
         // Values whose GF(2) index falls in rank 1's part.
         let values: Vec<u64> = (0..1u64 << 14)
-            .map(|i| Gf2::starts(i))
+            .map(Gf2::starts)
             .filter(|&a| d.owner(Gf2::index(a, 10)) == rank)
             .take(500)
             .collect();
