@@ -38,12 +38,8 @@ const TIME_KEYS: [&str; 7] = [
 
 /// Gflop/s figures from a section's `<label> <value>` lines.
 fn section_value(out: &str, section: &str, label: &str) -> f64 {
-    let body = out
-        .split(&format!("Begin of {section} section.\n"))
-        .nth(1)
-        .and_then(|s| s.split(&format!("End of {section} section.")).next())
-        .unwrap_or_else(|| panic!("{section} section missing"));
-    body.lines()
+    common::section(out, section)
+        .lines()
         .find_map(|l| l.strip_prefix(label))
         .unwrap_or_else(|| panic!("{section}: no line '{label}'"))
         .trim()

@@ -43,13 +43,7 @@ fn check_passed(run: &Run, tests: usize, n: usize, nb: usize, p: usize, q: usize
     let s = run.summary();
     assert_eq!(s["Success"], "1");
     let out = run.outf();
-    let section = out
-        .split("Begin of HPL section.\n")
-        .nth(1)
-        .expect("HPL section")
-        .split("End of HPL section.")
-        .next()
-        .unwrap();
+    let section = common::section(&out, "HPL");
     assert_eq!(
         section.matches(" ...... PASSED\n").count(),
         tests,

@@ -8,7 +8,7 @@ mod common;
 
 use std::path::Path;
 
-use common::{mpirun, num, workdir, Run};
+use common::{mpirun, num, section, workdir};
 
 /// Replace whole lines (1-based) of the input file in `dir`.
 fn edit_input(dir: &Path, lines: &[(usize, &str)]) {
@@ -19,18 +19,6 @@ fn edit_input(dir: &Path, lines: &[(usize, &str)]) {
         v[l - 1] = t.to_string();
     }
     std::fs::write(&path, v.join("\n") + "\n").unwrap();
-}
-
-/// The body of the PTRANS section.
-fn section(run: &Run) -> String {
-    run.outf()
-        .split("Begin of PTRANS section.\n")
-        .nth(1)
-        .expect("PTRANS section")
-        .split("End of PTRANS section.")
-        .next()
-        .unwrap()
-        .to_string()
 }
 
 /// A PTRANS-only run of HPL size `hpl_n` (PTRANS size `hpl_n / 2`) and
@@ -44,7 +32,7 @@ fn check(ranks: usize, hpl_n: usize, nb: usize, p: usize, q: usize) {
     let s = run.summary();
     assert_eq!(s["Success"], "1");
     let n = hpl_n / 2;
-    let sec = section(&run);
+    let sec = section(&run.outf(), "PTRANS");
     assert!(
         sec.starts_with(&format!(
             "M: {n}\nN: {n}\nMB: {nb}\nNB: {nb}\nP: {p}\nQ: {q}\n"
@@ -153,7 +141,7 @@ fn extra_sizes_block_sizes_and_grids_from_the_input() {
     );
     let run = mpirun(4, dir.path(), &["--tests", "ptrans", "--quiet"]);
     assert_eq!(run.status, Some(0), "stderr:\n{}", run.stderr);
-    let sec = section(&run);
+    let sec = section(&run.outf(), "PTRANS");
     assert!(
         sec.starts_with("M: 57 75 60\nN: 57 75 60\nMB: 7 16\nNB: 7 16\nP: 1 2\nQ: 2 2\n"),
         "{sec}"
@@ -187,7 +175,7 @@ fn wrong_result_fails_the_run() {
     );
     assert_eq!(run.status, Some(1), "stderr:\n{}", run.stderr);
     assert_eq!(run.summary()["Success"], "0");
-    let sec = section(&run);
+    let sec = section(&run.outf(), "PTRANS");
     let failed = sec
         .lines()
         .filter(|l| l.starts_with("WALL") && l.contains(" FAILED "));
@@ -205,7 +193,7 @@ fn illegal_size_is_skipped_and_fails_the_run() {
     assert_eq!(run.status, Some(1), "stderr:\n{}", run.stderr);
     let s = run.summary();
     assert_eq!(s["Success"], "0");
-    let sec = section(&run);
+    let sec = section(&run.outf(), "PTRANS");
     assert!(sec.contains(
         "ILLEGAL MATRIX: M = 0; It should be at least 1\nBad MATRIX parameters: going on to next test case.\n"
     ));

@@ -6,7 +6,7 @@ mod common;
 
 use std::collections::BTreeMap;
 
-use common::{mpirun, num, workdir, Run};
+use common::{mpirun, num, section, workdir, Run};
 
 /// HPCC's sections, in HPCC's order.
 const SECTIONS: [&str; 6] = [
@@ -21,18 +21,6 @@ const SECTIONS: [&str; 6] = [
 /// `2^floor(log2(words))`, HPCC's table size.
 fn table_size(words: u64) -> u64 {
     1 << (63 - words.leading_zeros())
-}
-
-/// The body of section `name` of hpccoutf.txt.
-fn section(out: &str, name: &str) -> String {
-    let begin = format!("Begin of {name} section.\n");
-    let end = format!("End of {name} section.");
-    let from = out
-        .find(&begin)
-        .unwrap_or_else(|| panic!("no {name} section"))
-        + begin.len();
-    let to = from + out[from..].find(&end).unwrap();
-    out[from..to].to_string()
 }
 
 /// HPLMaxProcMem for order `n` on `procs` ranks.

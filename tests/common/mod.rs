@@ -42,15 +42,21 @@ impl Run {
     }
 }
 
+/// The body of section `name` of an hpccoutf.txt text (between its
+/// `Begin of <name> section.` and `End of <name> section.` lines).
+pub fn section(text: &str, name: &str) -> String {
+    let begin = format!("Begin of {name} section.\n");
+    let end = format!("End of {name} section.");
+    let from = text
+        .find(&begin)
+        .unwrap_or_else(|| panic!("no {name} section"))
+        + begin.len();
+    let to = from + text[from..].find(&end).unwrap();
+    text[from..to].to_string()
+}
+
 pub fn summary_of(text: &str) -> BTreeMap<String, String> {
-    let block = text
-        .split("Begin of Summary section.\n")
-        .nth(1)
-        .expect("summary section")
-        .split("End of Summary section.")
-        .next()
-        .unwrap();
-    block
+    section(text, "Summary")
         .lines()
         .filter_map(|l| l.split_once('='))
         .map(|(k, v)| (k.to_string(), v.to_string()))
