@@ -35,6 +35,11 @@ pub enum Command {
     /// 95% confidence interval, min/max and the ratio to the baseline, as a
     /// table, a Markdown report and SVG plots. Needs no MPI.
     Compare(CompareArgs),
+    /// The paper's micro-benchmarks, each resource alone: CPU, disk write,
+    /// TCP network. Run under mpirun like the suite (or via `rhpcc launch
+    /// ... -- micro <kind> ...`); results documents as `rhpcc run`'s.
+    #[command(subcommand)]
+    Micro(crate::micro::MicroCommand),
 }
 
 /// Arguments of `rhpcc launch` (see `launch/README.md`).

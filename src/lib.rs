@@ -16,6 +16,7 @@ pub mod fft;
 pub mod grid;
 pub mod hpl;
 pub mod latbw;
+pub mod micro;
 pub mod peak;
 pub mod placement;
 pub mod progress;

@@ -25,6 +25,7 @@ pub fn main(cli: Cli) -> anyhow::Result<ExitCode> {
         Some(Command::Run(args)) => args,
         Some(Command::Launch(args)) => return crate::placement::launch(&args),
         Some(Command::Compare(args)) => return crate::compare::main(&args),
+        Some(Command::Micro(cmd)) => return crate::micro::main(&cmd),
         None => cli.run,
     };
     run(&args)
@@ -170,7 +171,7 @@ fn write_reports(
         placement: cfg.placement.as_deref(),
         placement_facts: cfg.placement_facts.as_ref(),
         success,
-        environment: environment(world, cfg),
+        environment: environment(world, cfg.threads),
         parameters: json!({ "source": cfg.input_source, "input": cfg.input, "tests": cfg.tests }),
         tests: results,
         summary: &summary,
@@ -245,7 +246,8 @@ fn summary_pairs(text: &str) -> Vec<(&'static str, SummaryValue)> {
         .collect()
 }
 
-fn environment(world: &World, cfg: &Config) -> rjson::Environment {
+/// The job's environment for a results document.
+pub(crate) fn environment(world: &World, threads: usize) -> rjson::Environment {
     let mut ranks_per_host = Map::new();
     for h in &world.shape.hosts {
         ranks_per_host.insert(h.name.clone(), Value::from(h.ranks));
@@ -255,7 +257,7 @@ fn environment(world: &World, cfg: &Config) -> rjson::Environment {
         hostnames: world.shape.hosts.iter().map(|h| h.name.clone()).collect(),
         ranks_per_host,
         comm_world_procs: world.size,
-        threads_per_rank: cfg.threads,
+        threads_per_rank: threads,
         mpi_library: mpi::environment::library_version()
             .unwrap_or_default()
             .trim()

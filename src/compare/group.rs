@@ -152,6 +152,14 @@ pub fn compare(runs: &[RunDoc], baseline: Option<&str>) -> Result<Comparison, Ba
             figures.push(FigureResult { def, metrics });
         }
     }
+    // Keys of a family no document has (the micro-benchmarks in a
+    // comparison of HPCC runs, or the reverse) are not news.
+    let family = |k: &str| k.starts_with("Micro");
+    let present_families: Vec<bool> = figures
+        .iter()
+        .flat_map(|f| f.metrics.iter().map(|m| family(m.def.key)))
+        .collect();
+    absent.retain(|k| present_families.contains(&family(k)));
     if !absent.is_empty() {
         notes.push(format!(
             "Not in any document (not run, or -1): {}.",

@@ -147,6 +147,20 @@ pub const FIGURES: &[FigureDef] = &[
             m("SingleFFT_Gflops", "SingleFFT"),
         ],
     },
+    FigureDef {
+        id: "micro-cpu",
+        title: "CPU micro-benchmark: time of a fixed CPU-bound task on every core",
+        unit: "s",
+        higher_is_better: false,
+        metrics: &[m(crate::micro::cpu::KEY_SECONDS, "slowest task")],
+    },
+    FigureDef {
+        id: "micro-cpu-rate",
+        title: "CPU micro-benchmark: rate per core",
+        unit: "M numbers/s",
+        higher_is_better: true,
+        metrics: &[m(crate::micro::cpu::KEY_RATE_PER_CORE, "per core")],
+    },
 ];
 
 /// Every key any figure reads.
@@ -172,9 +186,9 @@ mod tests {
     }
 
     #[test]
-    fn keys_are_hpcc_summary_keys() {
+    fn keys_are_hpcc_summary_keys_or_micro_keys() {
         let known = crate::report::hpccoutf::summary_keys();
-        for k in all_keys() {
+        for k in all_keys().filter(|k| !k.starts_with("Micro")) {
             assert!(known.contains(&k), "{k} is not an HPCC summary key");
         }
     }

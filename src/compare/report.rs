@@ -100,10 +100,21 @@ fn ratio_cell(def: &FigureDef, cell: &Cell, is_baseline: bool) -> String {
             } else {
                 "worse"
             };
-            format!("{} ± {} ({verdict})", sig(r.value), sig(h))
+            format!(
+                "{} ± {} ({}, {verdict})",
+                sig(r.value),
+                sig(h),
+                percent(r.value)
+            )
         }
-        _ => format!("{} (± n/a)", sig(r.value)),
+        _ => format!("{} (± n/a, {})", sig(r.value), percent(r.value)),
     }
+}
+
+/// The ratio as a difference in percent, `+3.1%` or `-12%`.
+fn percent(ratio: f64) -> String {
+    let d = (ratio - 1.0) * 100.0;
+    format!("{}{}%", if d >= 0.0 { "+" } else { "" }, sig(d))
 }
 
 fn header(c: &Comparison) -> Vec<String> {
@@ -249,7 +260,7 @@ mod tests {
              | metric | placement | n | mean | 95% CI | min | max | ratio to native |\n\
              | --- | --- | ---: | ---: | ---: | ---: | ---: | --- |\n\
              | PTRANS | native | 3 | 1.000 | [0.7516, 1.248] | 0.9000 | 1.100 | 1 (baseline) |\n\
-             |  | vm | 3 | 0.5000 | [0.2516, 0.7484] | 0.4000 | 0.6000 | 0.5000 ± 0.2777 (worse) |\n",
+             |  | vm | 3 | 0.5000 | [0.2516, 0.7484] | 0.4000 | 0.6000 | 0.5000 ± 0.2777 (-50.00%, worse) |\n",
             "|  | vm | 0 | missing (n=0) | - | - | - | - |\n",
             "\n## Notes\n\n- HPL (HPL_Tflops): no value in the 3 documents of placement vm",
         ] {
@@ -263,20 +274,20 @@ mod tests {
         // Worked by hand: PTRANS native 1.0 ± 4.3027 × 0.1/√3; ratio 0.5 ±
         // 4.3027 × √((0.0577/1)² + (0.5 × 0.0577/1)²) = 0.2777; latency
         // ratio 22/11 = 2 ± 4.3027 × √((1.155/11)² + (2 × 0.577/11)²) = 0.6388,
-        // worse since lower latency is better.
+        // worse since lower latency is better. Differences -50% and +100%.
         let want = r#"6 run documents in 2 placements: native (3), vm (3); baseline: native.
 
 PTRANS: aggregate network bandwidth [GB/s, higher is better]
 metric  placement  n    mean  95% CI               min     max  ratio to native
-------  ---------  -  ------  ----------------  ------  ------  -----------------------
+------  ---------  -  ------  ----------------  ------  ------  --------------------------------
 PTRANS  native     3   1.000  [0.7516, 1.248]   0.9000   1.100  1 (baseline)
-        vm         3  0.5000  [0.2516, 0.7484]  0.4000  0.6000  0.5000 ± 0.2777 (worse)
+        vm         3  0.5000  [0.2516, 0.7484]  0.4000  0.6000  0.5000 ± 0.2777 (-50.00%, worse)
 
 Node-to-node latency [usec, lower is better]
 metric         placement  n   mean  95% CI            min    max  ratio to native
--------------  ---------  -  -----  --------------  -----  -----  ----------------------
+-------------  ---------  -  -----  --------------  -----  -----  -------------------------------
 min ping-pong  native     3  11.00  [8.516, 13.48]  10.00  12.00  1 (baseline)
-               vm         3  22.00  [17.03, 26.97]  20.00  24.00  2.000 ± 0.6388 (worse)
+               vm         3  22.00  [17.03, 26.97]  20.00  24.00  2.000 ± 0.6388 (+100.0%, worse)
 
 HPL (LINPACK): overall performance [Gflop/s, higher is better]
 metric  placement  n           mean  95% CI            min    max  ratio to native

@@ -204,7 +204,8 @@ impl LaunchPlan {
     }
 
     /// The launcher's command line: `rhpcc run` on every rank, with the
-    /// placement's label and facts, then `run_args`.
+    /// placement's label and facts, then `run_args`; when `run_args` starts
+    /// with `micro <kind>`, `rhpcc micro <kind>` instead.
     pub fn command(
         &self,
         mpi: Mpi,
@@ -237,15 +238,23 @@ impl LaunchPlan {
             .map(String::from)
             .to_vec(),
         };
+        let (sub, rest): (&[String], &[String]) = match run_args {
+            [micro, _kind, rest @ ..] if micro == "micro" => (&run_args[..2], rest),
+            _ => (&[], run_args),
+        };
+        argv.push(rhpcc.to_string());
+        if sub.is_empty() {
+            argv.push("run".into());
+        } else {
+            argv.extend(sub.iter().cloned());
+        }
         argv.extend([
-            rhpcc.to_string(),
-            "run".into(),
             "--placement".into(),
             self.label.clone(),
             "--placement-facts".into(),
             self.facts().to_string(),
         ]);
-        argv.extend(run_args.iter().cloned());
+        argv.extend(rest.iter().cloned());
         argv
     }
 
@@ -547,6 +556,22 @@ disk = "virtio-blk"
                 &facts,
                 "--tests",
                 "stream"
+            ]
+        );
+        let micro: Vec<String> = ["micro", "net", "--duration", "2"].map(String::from).into();
+        let cmd = p.command(Mpi::Openmpi, &files(), "/opt/rhpcc", &micro);
+        assert_eq!(
+            cmd[7..],
+            [
+                "/opt/rhpcc",
+                "micro",
+                "net",
+                "--placement",
+                "4V/1C",
+                "--placement-facts",
+                &facts,
+                "--duration",
+                "2"
             ]
         );
         let cmd = p.command(Mpi::Mpich, &files(), "rhpcc", &[]);
