@@ -260,6 +260,7 @@ pub(crate) fn environment(world: &World, threads: usize) -> rjson::Environment {
         threads_per_rank: threads,
         mpi_library: mpi::environment::library_version()
             .unwrap_or_default()
+            .trim_end_matches('\0')
             .trim()
             .to_string(),
         mpi_version: format!("{major}.{minor}"),

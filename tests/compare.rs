@@ -97,7 +97,7 @@ fn compares_a_directory_and_writes_report_and_plots() {
     assert!(stdout.contains("ratio to native"), "{stdout}");
     // 0.8 of native, far outside three runs' 1% noise.
     assert!(stdout.contains("0.8000 ± "), "{stdout}");
-    assert!(stdout.contains("(worse)"), "{stdout}");
+    assert!(stdout.contains("(-20.0%, worse)"), "{stdout}");
     assert!(stdout.contains("MPIRandomAccess_GUPs"), "{stdout}");
 
     let report = fs::read_to_string(dir.path().join("report/report.md")).unwrap();

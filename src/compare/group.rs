@@ -2,7 +2,9 @@
 //! placement, the statistics of [`super::stats`] and the ratio to the
 //! baseline placement.
 
-use super::load::RunDoc;
+use std::collections::BTreeMap;
+
+use super::load::{RunDoc, KIND};
 use super::metrics::{FigureDef, MetricDef, FIGURES};
 use super::stats::{self, Ratio, Summary};
 
@@ -48,8 +50,91 @@ pub struct Comparison {
     pub baseline: Option<usize>,
     /// Figures with at least one metric present.
     pub figures: Vec<FigureResult>,
-    /// Remarks for the reader: absent metrics, gaps, missing baseline.
+    /// Per placement (same order), how it was placed: field -> value, or
+    /// `varies: a, b` when its documents disagree.
+    pub layouts: Vec<BTreeMap<String, String>>,
+    /// Remarks for the reader: absent metrics, gaps, missing baseline,
+    /// placements that did different work.
     pub notes: Vec<String>,
+}
+
+/// Merge the documents' maps field by field: one value, or the distinct
+/// values as `varies: a, b`.
+fn merge<'a>(maps: impl Iterator<Item = &'a BTreeMap<String, String>>) -> BTreeMap<String, String> {
+    let mut seen: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for m in maps {
+        for (k, v) in m {
+            let vs = seen.entry(k.clone()).or_default();
+            if !vs.contains(v) {
+                vs.push(v.clone());
+            }
+        }
+    }
+    seen.into_iter()
+        .map(|(k, vs)| {
+            let v = if vs.len() == 1 {
+                vs[0].clone()
+            } else {
+                format!("varies: {}", vs.join(", "))
+            };
+            (k, v)
+        })
+        .collect()
+}
+
+/// Notes on setup fields that differ between placements of one kind of
+/// run: the ratios would then compare different work.
+fn setup_notes(runs: &[RunDoc], placements: &[Placement]) -> Vec<String> {
+    let mut kinds: Vec<&str> = runs
+        .iter()
+        .filter_map(|r| r.setup.get(KIND).map(String::as_str))
+        .collect();
+    kinds.sort_unstable();
+    kinds.dedup();
+    let mut notes = Vec::new();
+    for kind in kinds {
+        let of_kind: Vec<&RunDoc> = runs
+            .iter()
+            .filter(|r| r.setup.get(KIND).map(String::as_str) == Some(kind))
+            .collect();
+        let mut fields: Vec<&String> = of_kind.iter().flat_map(|r| r.setup.keys()).collect();
+        fields.sort_unstable();
+        fields.dedup();
+        let mut differing = Vec::new();
+        for field in fields {
+            // value -> placements having it
+            let mut values: Vec<(String, Vec<&str>)> = Vec::new();
+            for p in placements {
+                for r in of_kind.iter().filter(|r| r.placement == p.label) {
+                    let v = r
+                        .setup
+                        .get(field)
+                        .cloned()
+                        .unwrap_or_else(|| "(absent)".into());
+                    match values.iter_mut().find(|(x, _)| *x == v) {
+                        Some((_, ps)) if ps.contains(&p.label.as_str()) => {}
+                        Some((_, ps)) => ps.push(&p.label),
+                        None => values.push((v, vec![&p.label])),
+                    }
+                }
+            }
+            if values.len() > 1 {
+                let list: Vec<String> = values
+                    .iter()
+                    .map(|(v, ps)| format!("{v} ({})", ps.join(", ")))
+                    .collect();
+                differing.push(format!("{field} = {}", list.join(" / ")));
+            }
+        }
+        if !differing.is_empty() {
+            notes.push(format!(
+                "Warning: the {kind} documents were not all made with the same setup, so \
+                 their ratios compare different work: {}.",
+                differing.join("; ")
+            ));
+        }
+    }
+    notes
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -166,10 +251,22 @@ pub fn compare(runs: &[RunDoc], baseline: Option<&str>) -> Result<Comparison, Ba
             absent.join(", ")
         ));
     }
+    notes.extend(setup_notes(runs, &placements));
+    let layouts = placements
+        .iter()
+        .map(|p| {
+            merge(
+                runs.iter()
+                    .filter(|r| r.placement == p.label)
+                    .map(|r| &r.layout),
+            )
+        })
+        .collect();
     Ok(Comparison {
         placements,
         baseline: base,
         figures,
+        layouts,
         notes,
     })
 }
@@ -184,7 +281,75 @@ mod tests {
             placement: placement.into(),
             origin: "t".into(),
             values: values.iter().copied().collect::<BTreeMap<_, _>>(),
+            setup: BTreeMap::new(),
+            layout: BTreeMap::new(),
         }
+    }
+
+    fn with_setup(mut d: RunDoc, setup: &[(&str, &str)], layout: &[(&str, &str)]) -> RunDoc {
+        let own = |kv: &[(&str, &str)]| {
+            kv.iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect::<BTreeMap<_, _>>()
+        };
+        d.setup = own(setup);
+        d.layout = own(layout);
+        d
+    }
+
+    #[test]
+    fn different_work_between_placements_is_flagged() {
+        let hpcc = |p: &str, n: &str, hosts: &str| {
+            with_setup(
+                doc(p, &[("HPL_Tflops", 0.01)]),
+                &[(KIND, "hpcc"), ("ranks", "2"), ("input.ns", n)],
+                &[("hosts", hosts)],
+            )
+        };
+        let micro = |p: &str, numbers: &str| {
+            with_setup(
+                doc(p, &[("MicroCPU_Seconds", 1.0)]),
+                &[(KIND, "micro cpu"), ("options.numbers", numbers)],
+                &[],
+            )
+        };
+        // Same work everywhere (micro cpu differs from hpcc, which is fine).
+        let same = [
+            hpcc("native", "[8000]", "1"),
+            hpcc("2V/1C", "[8000]", "2"),
+            micro("native", "100"),
+            micro("2V/1C", "100"),
+        ];
+        let c = compare(&same, None).unwrap();
+        assert!(
+            !c.notes.iter().any(|n| n.starts_with("Warning")),
+            "{:?}",
+            c.notes
+        );
+        assert_eq!(c.layouts[0]["hosts"], "1");
+        assert_eq!(c.layouts[1]["hosts"], "2");
+
+        let differ = [
+            hpcc("native", "[8000]", "1"),
+            hpcc("native", "[8000]", "2"),
+            hpcc("2V/1C", "[6000]", "2"),
+            micro("native", "100"),
+            micro("2V/1C", "100"),
+        ];
+        let c = compare(&differ, None).unwrap();
+        let warnings: Vec<_> = c
+            .notes
+            .iter()
+            .filter(|n| n.starts_with("Warning"))
+            .collect();
+        assert_eq!(warnings.len(), 1, "{warnings:?}");
+        assert!(
+            warnings[0].contains("the hpcc documents")
+                && warnings[0].contains("input.ns = [8000] (native) / [6000] (2V/1C)"),
+            "{}",
+            warnings[0]
+        );
+        assert_eq!(c.layouts[0]["hosts"], "varies: 1, 2");
     }
 
     #[test]

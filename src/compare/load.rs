@@ -36,6 +36,95 @@ pub struct RunDoc {
     pub origin: String,
     /// Values of the compared keys, in the key's own unit.
     pub values: BTreeMap<&'static str, f64>,
+    /// What the run did, flattened to `path -> value` (its kind, ranks,
+    /// threads, HPCC's input or the micro-benchmark's options), to check
+    /// that the placements compared did the same work.
+    pub setup: BTreeMap<String, String>,
+    /// How it was placed: hosts, ranks per host and the scalar fields of
+    /// `placement_facts`, for the report's table of placements.
+    pub layout: BTreeMap<String, String>,
+}
+
+/// The setup key naming what kind of run a document is (`hpcc` or
+/// `micro <kind>`); setups are compared within one kind only.
+pub const KIND: &str = "kind";
+
+/// `path -> value` for every leaf of `v` under `prefix` (arrays whole).
+fn flatten(prefix: &str, v: &Value, out: &mut BTreeMap<String, String>) {
+    match v {
+        Value::Object(map) => {
+            for (k, x) in map {
+                let path = if prefix.is_empty() {
+                    k.clone()
+                } else {
+                    format!("{prefix}.{k}")
+                };
+                flatten(&path, x, out);
+            }
+        }
+        Value::String(s) => {
+            out.insert(prefix.into(), s.clone());
+        }
+        other => {
+            out.insert(prefix.into(), other.to_string());
+        }
+    }
+}
+
+/// [`RunDoc::setup`] of a run document.
+fn setup_of(doc: &Value) -> BTreeMap<String, String> {
+    let mut setup = BTreeMap::new();
+    let params = doc.get("parameters").unwrap_or(&Value::Null);
+    let kind = match params.get("micro").and_then(Value::as_str) {
+        Some(m) => format!("micro {m}"),
+        None => "hpcc".into(),
+    };
+    setup.insert(KIND.into(), kind);
+    for (key, field) in [
+        ("ranks", "comm_world_procs"),
+        ("threads per rank", "threads_per_rank"),
+    ] {
+        if let Some(v) = doc.pointer(&format!("/environment/{field}")) {
+            setup.insert(key.into(), v.to_string());
+        }
+    }
+    for part in ["input", "options"] {
+        if let Some(v) = params.get(part) {
+            flatten(part, v, &mut setup);
+        }
+    }
+    setup
+}
+
+/// [`RunDoc::layout`] of a run document.
+fn layout_of(doc: &Value) -> BTreeMap<String, String> {
+    let mut layout = BTreeMap::new();
+    if let Some(hosts) = doc
+        .pointer("/environment/ranks_per_host")
+        .and_then(Value::as_object)
+    {
+        layout.insert("hosts".into(), hosts.len().to_string());
+        let mut counts: Vec<String> = hosts.values().map(Value::to_string).collect();
+        counts.dedup();
+        layout.insert("ranks per host".into(), counts.join("/"));
+    }
+    if let Some(facts) = doc.get("placement_facts").and_then(Value::as_object) {
+        for (k, v) in facts {
+            match v {
+                Value::String(s) => {
+                    layout.insert(k.clone(), s.clone());
+                }
+                Value::Number(_) | Value::Bool(_) => {
+                    layout.insert(k.clone(), v.to_string());
+                }
+                // Per-host lists and nulls (facts the hosts do not share)
+                // are in the documents.
+                _ => {}
+            }
+        }
+    }
+    layout.remove("placement");
+    layout
 }
 
 /// What [`load`] found.
@@ -235,6 +324,8 @@ fn read_run(
         placement,
         origin: origin.into(),
         values,
+        setup: setup_of(doc),
+        layout: layout_of(doc),
     });
     Ok(())
 }

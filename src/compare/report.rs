@@ -111,10 +111,9 @@ fn ratio_cell(def: &FigureDef, cell: &Cell, is_baseline: bool) -> String {
     }
 }
 
-/// The ratio as a difference in percent, `+3.1%` or `-12%`.
+/// The ratio as a difference in percent, `+3.1%` or `-12.0%`.
 fn percent(ratio: f64) -> String {
-    let d = (ratio - 1.0) * 100.0;
-    format!("{}{}%", if d >= 0.0 { "+" } else { "" }, sig(d))
+    format!("{:+.1}%", (ratio - 1.0) * 100.0)
 }
 
 fn header(c: &Comparison) -> Vec<String> {
@@ -144,50 +143,103 @@ fn placements_line(c: &Comparison) -> String {
     )
 }
 
+/// How each placement was laid out (hosts, ranks per host, the facts of
+/// `rhpcc launch` or the virtual cluster): header and one row per
+/// placement; None when the documents say nothing about it.
+fn layout_table(c: &Comparison) -> Option<Vec<Vec<String>>> {
+    const FIRST: [&str; 2] = ["hosts", "ranks per host"];
+    let mut fields: Vec<&str> = c
+        .layouts
+        .iter()
+        .flat_map(|l| l.keys().map(String::as_str))
+        .filter(|k| !FIRST.contains(k))
+        .collect();
+    fields.sort_unstable();
+    fields.dedup();
+    let fields: Vec<&str> = FIRST
+        .iter()
+        .copied()
+        .filter(|f| c.layouts.iter().any(|l| l.contains_key(*f)))
+        .chain(fields)
+        .collect();
+    if fields.is_empty() {
+        return None;
+    }
+    let mut table = vec![std::iter::once("placement")
+        .chain(fields.iter().copied())
+        .map(String::from)
+        .collect::<Vec<_>>()];
+    for (p, l) in c.placements.iter().zip(&c.layouts) {
+        let mut row = vec![p.label.clone()];
+        row.extend(
+            fields
+                .iter()
+                .map(|f| l.get(*f).cloned().unwrap_or_else(|| "-".into())),
+        );
+        table.push(row);
+    }
+    Some(table)
+}
+
+/// `table` (header first) with aligned columns and a rule under the header;
+/// columns for which `right(j)` holds are right-aligned.
+fn aligned(table: &[Vec<String>], right: impl Fn(usize) -> bool) -> String {
+    let cols = table.first().map_or(0, Vec::len);
+    let widths: Vec<usize> = (0..cols)
+        .map(|j| {
+            table
+                .iter()
+                .map(|r| r[j].chars().count())
+                .max()
+                .unwrap_or(0)
+        })
+        .collect();
+    let mut out = String::new();
+    for (i, r) in table.iter().enumerate() {
+        let line: Vec<String> = r
+            .iter()
+            .zip(&widths)
+            .enumerate()
+            .map(|(j, (cell, w))| {
+                if right(j) {
+                    format!("{cell:>w$}")
+                } else {
+                    format!("{cell:<w$}")
+                }
+            })
+            .collect();
+        out.push_str(line.join("  ").trim_end());
+        out.push('\n');
+        if i == 0 {
+            let rule: Vec<String> = widths.iter().map(|w| "-".repeat(*w)).collect();
+            out.push_str(&rule.join("  "));
+            out.push('\n');
+        }
+    }
+    out
+}
+
 /// Plain text with aligned columns, for the terminal.
 pub fn text(c: &Comparison) -> String {
     let mut out = format!("{}\n", placements_line(c));
+    if let Some(t) = layout_table(c) {
+        out.push_str("\nPlacements\n");
+        out.push_str(&aligned(&t, |_| false));
+    }
     let head = header(c);
     for f in &c.figures {
         let mut table = vec![head.clone()];
         table.extend(rows(c, f));
-        let widths: Vec<usize> = (0..head.len())
-            .map(|j| {
-                table
-                    .iter()
-                    .map(|r| r[j].chars().count())
-                    .max()
-                    .unwrap_or(0)
-            })
-            .collect();
         out.push_str(&format!(
             "\n{} [{}, {}]\n",
             f.def.title,
             f.def.unit,
             f.def.direction()
         ));
-        for (i, r) in table.iter().enumerate() {
-            let line: Vec<String> = r
-                .iter()
-                .zip(&widths)
-                .enumerate()
-                .map(|(j, (cell, w))| {
-                    // Numbers right-aligned, words left-aligned.
-                    if (2..4).contains(&j) || j == 5 || j == 6 {
-                        format!("{cell:>w$}")
-                    } else {
-                        format!("{cell:<w$}")
-                    }
-                })
-                .collect();
-            out.push_str(line.join("  ").trim_end());
-            out.push('\n');
-            if i == 0 {
-                let rule: Vec<String> = widths.iter().map(|w| "-".repeat(*w)).collect();
-                out.push_str(&rule.join("  "));
-                out.push('\n');
-            }
-        }
+        // Numbers right-aligned, words left-aligned.
+        out.push_str(&aligned(&table, |j| {
+            (2..4).contains(&j) || j == 5 || j == 6
+        }));
     }
     out.push_str("\nNotes:\n");
     for n in &c.notes {
@@ -204,6 +256,16 @@ fn md_escape(s: &str) -> String {
 /// Markdown, linking each figure's plot `<id>.svg` beside it.
 pub fn markdown(c: &Comparison) -> String {
     let mut out = format!("# rhpcc comparison\n\n{}\n", md_escape(&placements_line(c)));
+    if let Some(t) = layout_table(c) {
+        out.push_str("\n## Placements\n\n");
+        for (i, r) in t.iter().enumerate() {
+            let cells: Vec<String> = r.iter().map(|s| md_escape(s)).collect();
+            out.push_str(&format!("| {} |\n", cells.join(" | ")));
+            if i == 0 {
+                out.push_str(&format!("|{}\n", " --- |".repeat(r.len())));
+            }
+        }
+    }
     let head = header(c);
     let align: Vec<&str> = (0..head.len())
         .map(|j| if (2..7).contains(&j) { "---:" } else { "---" })
@@ -260,12 +322,41 @@ mod tests {
              | metric | placement | n | mean | 95% CI | min | max | ratio to native |\n\
              | --- | --- | ---: | ---: | ---: | ---: | ---: | --- |\n\
              | PTRANS | native | 3 | 1.000 | [0.7516, 1.248] | 0.9000 | 1.100 | 1 (baseline) |\n\
-             |  | vm | 3 | 0.5000 | [0.2516, 0.7484] | 0.4000 | 0.6000 | 0.5000 ± 0.2777 (-50.00%, worse) |\n",
+             |  | vm | 3 | 0.5000 | [0.2516, 0.7484] | 0.4000 | 0.6000 | 0.5000 ± 0.2777 (-50.0%, worse) |\n",
             "|  | vm | 0 | missing (n=0) | - | - | - | - |\n",
             "\n## Notes\n\n- HPL (HPL_Tflops): no value in the 3 documents of placement vm",
         ] {
             assert!(md.contains(want), "{want}\nnot in\n{md}");
         }
+    }
+
+    #[test]
+    fn placements_table_when_documents_say_how_they_were_placed() {
+        let mut c = crate::compare::fixture::comparison();
+        assert!(!text(&c).contains("Placements"));
+        let facts = |kv: &[(&str, &str)]| {
+            kv.iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect()
+        };
+        c.layouts = vec![
+            facts(&[("hosts", "1"), ("ranks per host", "2")]),
+            facts(&[
+                ("hosts", "2"),
+                ("ranks per host", "1"),
+                ("hypervisor", "kvm"),
+            ]),
+        ];
+        let want = "\nPlacements\n\
+                    placement  hosts  ranks per host  hypervisor\n\
+                    ---------  -----  --------------  ----------\n\
+                    native     1      2               -\n\
+                    vm         2      1               kvm\n";
+        assert!(text(&c).contains(want), "{}", text(&c));
+        assert!(markdown(&c).contains(
+            "\n## Placements\n\n| placement | hosts | ranks per host | hypervisor |\n\
+             | --- | --- | --- | --- |\n| native | 1 | 2 | - |\n| vm | 2 | 1 | kvm |\n"
+        ));
     }
 
     #[test]
@@ -279,9 +370,9 @@ mod tests {
 
 PTRANS: aggregate network bandwidth [GB/s, higher is better]
 metric  placement  n    mean  95% CI               min     max  ratio to native
-------  ---------  -  ------  ----------------  ------  ------  --------------------------------
+------  ---------  -  ------  ----------------  ------  ------  -------------------------------
 PTRANS  native     3   1.000  [0.7516, 1.248]   0.9000   1.100  1 (baseline)
-        vm         3  0.5000  [0.2516, 0.7484]  0.4000  0.6000  0.5000 ± 0.2777 (-50.00%, worse)
+        vm         3  0.5000  [0.2516, 0.7484]  0.4000  0.6000  0.5000 ± 0.2777 (-50.0%, worse)
 
 Node-to-node latency [usec, lower is better]
 metric         placement  n   mean  95% CI            min    max  ratio to native
