@@ -3,6 +3,19 @@
 //! 10: flows of 16 KiB writes, sending and receiving measured separately,
 //! scaled to 1, 2, 4 and 8 concurrent flows).
 //!
+//! ```sh
+//! mpirun -np 2 --host a,b rhpcc micro net             # host a sends to host b
+//! mpirun -np 2 rhpcc micro net --duration 5 --pairs 1  # over the loopback
+//! launch/vcluster.sh run --hosts 2 --ranks-per-host 1 -- micro net
+//! ```
+//!
+//! Options: `--duration S` (10), `--write-size BYTES` (16384), `--pairs
+//! LIST` (1,2,4,8), `--listen ADDR`, `--io-timeout S` (10), and the frame's
+//! (`--json`, `--placement`, `--repeat`, `--quiet`). The section (printed
+//! before the table) gives per step each connection's bytes and rates, the
+//! CPU figures of both sides and the addresses used; the JSON's
+//! `parameters` hold the addresses, interfaces and cores.
+//!
 //! # Who talks to whom
 //!
 //! Rank 0 sends; the first rank on another host than rank 0 receives (or
@@ -59,6 +72,17 @@
 //!   of one core: the paper's "overall system CPU use" (sar in the guest).
 //!   On the virtual cluster of `launch/vcluster.sh` every virtual host
 //!   shares the machine's kernel, so that figure is the whole machine's.
+//!
+//! # Binding
+//!
+//! All threads of a side run inside its rank's CPU set. Open MPI binds each
+//! rank to one core when it starts 2 ranks on a host (and
+//! `launch/vcluster.sh` binds as `--bind-to core` would inside a VM), so
+//! there a side's k threads share one core, as in a VM with one vCPU (the
+//! paper gives each VM one CPU). Give mpirun `--bind-to none` (vcluster.sh
+//! `--bind none`) to let them spread over the host's cores; the CPU
+//! percentages' bound is the cores of the set (`sender_cores`,
+//! `receiver_cores` in the parameters).
 //!
 //! # Verification
 //!
