@@ -1,5 +1,6 @@
 //! `rhpcc micro net` under mpirun: two ranks on this host (over the
-//! loopback), the refusals (one rank, bad options), a failed verification
+//! loopback), the refusals (one rank, bad options), an error on the
+//! receiver stopping both ranks and reported once, a failed verification
 //! (`--inject-fault`), and on the virtual cluster of `launch/vcluster.sh`
 //! one virtual host with two ranks (loopback) and two virtual hosts with one
 //! rank each (their bridge addresses).
@@ -150,6 +151,31 @@ fn bad_options_are_refused_by_name() {
         assert_eq!(run.status, Some(2), "{args:?}: {}", run.stderr);
         assert!(run.stderr.contains(words), "{args:?}: {}", run.stderr);
     }
+}
+
+/// An error on the receiver (an address this host lacks, from TEST-NET-1)
+/// stops both ranks and is reported once, by its rank.
+#[test]
+fn receiver_error_is_reported_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = mpirun(
+        2,
+        dir.path(),
+        &["micro", "net", "--duration", "0.2", "--listen", "192.0.2.1"],
+    );
+    assert_eq!(run.status, Some(2), "stderr:\n{}", run.stderr);
+    let errors: Vec<&str> = run
+        .stderr
+        .lines()
+        .filter(|l| l.starts_with("rhpcc: error:"))
+        .collect();
+    assert_eq!(errors.len(), 1, "stderr:\n{}", run.stderr);
+    assert!(
+        errors[0].contains("rank 1: receiver on ")
+            && errors[0].contains("listening on 192.0.2.1 (--listen)"),
+        "{}",
+        errors[0]
+    );
 }
 
 #[test]
