@@ -7,6 +7,8 @@
 //! figures. A figure groups the variants of one measurement (STREAM's Copy,
 //! Scale, Add and Triad) so that they share an axis and a plot.
 
+use crate::micro::net;
+
 /// One HPCC summary key as the comparison shows it.
 #[derive(Debug)]
 pub struct MetricDef {
@@ -160,6 +162,57 @@ pub const FIGURES: &[FigureDef] = &[
         unit: "M numbers/s",
         higher_is_better: true,
         metrics: &[m(crate::micro::cpu::KEY_RATE_PER_CORE, "per core")],
+    },
+    // The network micro-benchmark's sending and receiving are separate
+    // figures, as the paper's Figures 9 and 10: 1, 2, 4 and 8 concurrent
+    // pairs side by side in each.
+    FigureDef {
+        id: "micro-net-send",
+        title: "TCP micro-benchmark: sending throughput, 16 KiB writes, k concurrent pairs",
+        unit: "MB/s",
+        higher_is_better: true,
+        metrics: &[
+            m(net::KEY_SEND_MBS[0], "1 pair"),
+            m(net::KEY_SEND_MBS[1], "2 pairs"),
+            m(net::KEY_SEND_MBS[2], "4 pairs"),
+            m(net::KEY_SEND_MBS[3], "8 pairs"),
+        ],
+    },
+    FigureDef {
+        id: "micro-net-recv",
+        title: "TCP micro-benchmark: receiving throughput, 16 KiB writes, k concurrent pairs",
+        unit: "MB/s",
+        higher_is_better: true,
+        metrics: &[
+            m(net::KEY_RECV_MBS[0], "1 pair"),
+            m(net::KEY_RECV_MBS[1], "2 pairs"),
+            m(net::KEY_RECV_MBS[2], "4 pairs"),
+            m(net::KEY_RECV_MBS[3], "8 pairs"),
+        ],
+    },
+    FigureDef {
+        id: "micro-net-send-cpu",
+        title: "TCP micro-benchmark: CPU time of the sending rank (percent of one core)",
+        unit: "% of one core",
+        higher_is_better: false,
+        metrics: &[
+            m(net::KEY_SEND_CPU[0], "1 pair"),
+            m(net::KEY_SEND_CPU[1], "2 pairs"),
+            m(net::KEY_SEND_CPU[2], "4 pairs"),
+            m(net::KEY_SEND_CPU[3], "8 pairs"),
+        ],
+    },
+    FigureDef {
+        id: "micro-net-recv-cpu",
+        title: "TCP micro-benchmark: CPU time of the receiving rank (percent of one core)",
+        unit: "% of one core",
+        higher_is_better: false,
+        metrics: &[
+            m(net::KEY_RECV_CPU[0], "1 pair"),
+            m(net::KEY_RECV_CPU[1], "2 pairs"),
+            m(net::KEY_RECV_CPU[2], "4 pairs"),
+            m(net::KEY_RECV_CPU[3], "8 pairs"),
+        ],
     },
 ];
 

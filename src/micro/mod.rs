@@ -221,6 +221,9 @@ fn write(
     atomic::write(&checked.json, text.as_bytes())
         .with_context(|| format!("writing {}", checked.json.display()))?;
     if !common.quiet {
+        // The section is the benchmark's own report (rhpcc run writes it to
+        // hpccoutf.txt; a micro-benchmark has no such file).
+        println!("{}:\n{}", result.name, result.section);
         print!("{}", table::render(std::slice::from_ref(result), success));
         println!("Wrote {}.", checked.json.display());
     }
@@ -230,7 +233,9 @@ fn write(
 /// Make any rank's error everyone's: if some rank failed, the lowest such
 /// rank's message is printed once by rank 0 and every rank returns
 /// [`SilentFailure`], so no rank waits forever in a collective the failed
-/// one never reaches. Every rank must call it at the same point.
+/// one never reaches. Every rank must call it at the same point. A
+/// benchmark may call it at the end of each of its phases; the
+/// [`SilentFailure`] it then returns is not reported a second time.
 pub fn agree_all<T>(world: &World, outcome: anyhow::Result<T>) -> anyhow::Result<T> {
     let mine = if outcome.is_err() {
         world.rank as i32
@@ -251,12 +256,17 @@ pub fn agree_all<T>(world: &World, outcome: anyhow::Result<T>) -> anyhow::Result
         world.comm.process_at_rank(0).send(text.as_bytes());
     } else if world.is_root() {
         let text = if first == 0 {
-            message(outcome.as_ref().err().expect("rank 0 failed"))
+            let e = outcome.as_ref().err().expect("rank 0 failed");
+            // An earlier agree_all (a phase inside the benchmark) has
+            // reported it already.
+            (!e.is::<SilentFailure>()).then(|| message(e))
         } else {
             let (bytes, _) = world.comm.process_at_rank(first as i32).receive_vec::<u8>();
-            format!("rank {first}: {}", String::from_utf8_lossy(&bytes))
+            Some(format!("rank {first}: {}", String::from_utf8_lossy(&bytes)))
         };
-        eprintln!("rhpcc: error: {text}");
+        if let Some(text) = text {
+            eprintln!("rhpcc: error: {text}");
+        }
     }
     // Rank 0 has printed before anyone can exit.
     world.comm.barrier();
