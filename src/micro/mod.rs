@@ -186,7 +186,8 @@ pub fn main(cmd: &MicroCommand) -> anyhow::Result<ExitCode> {
     })
 }
 
-/// Rank 0: the run document (or the series so far) and the table.
+/// Rank 0: the run document (or the series so far), the section text and
+/// the table.
 fn write(
     world: &World,
     cmd: &MicroCommand,
@@ -221,6 +222,9 @@ fn write(
     atomic::write(&checked.json, text.as_bytes())
         .with_context(|| format!("writing {}", checked.json.display()))?;
     if !common.quiet {
+        // The section says what the figures alone do not (skipped cases
+        // and why, counters, checks); the JSON keeps its facts.
+        println!("{}", result.section);
         print!("{}", table::render(std::slice::from_ref(result), success));
         println!("Wrote {}.", checked.json.display());
     }
@@ -230,7 +234,9 @@ fn write(
 /// Make any rank's error everyone's: if some rank failed, the lowest such
 /// rank's message is printed once by rank 0 and every rank returns
 /// [`SilentFailure`], so no rank waits forever in a collective the failed
-/// one never reaches. Every rank must call it at the same point.
+/// one never reaches. Every rank must call it at the same point. A
+/// benchmark with several phases calls it after each; the frame's call on
+/// the [`SilentFailure`] that results prints nothing more.
 pub fn agree_all<T>(world: &World, outcome: anyhow::Result<T>) -> anyhow::Result<T> {
     let mine = if outcome.is_err() {
         world.rank as i32
@@ -251,12 +257,17 @@ pub fn agree_all<T>(world: &World, outcome: anyhow::Result<T>) -> anyhow::Result
         world.comm.process_at_rank(0).send(text.as_bytes());
     } else if world.is_root() {
         let text = if first == 0 {
-            message(outcome.as_ref().err().expect("rank 0 failed"))
+            let e = outcome.as_ref().err().expect("rank 0 failed");
+            // Failed in an earlier agree_all (a benchmark's own phase) and
+            // reported there.
+            (!e.is::<SilentFailure>()).then(|| message(e))
         } else {
             let (bytes, _) = world.comm.process_at_rank(first as i32).receive_vec::<u8>();
-            format!("rank {first}: {}", String::from_utf8_lossy(&bytes))
+            Some(format!("rank {first}: {}", String::from_utf8_lossy(&bytes)))
         };
-        eprintln!("rhpcc: error: {text}");
+        if let Some(text) = text {
+            eprintln!("rhpcc: error: {text}");
+        }
     }
     // Rank 0 has printed before anyone can exit.
     world.comm.barrier();
@@ -281,4 +292,28 @@ pub fn all_gather_f64(world: &World, values: &[f64]) -> Vec<Vec<f64>> {
     let mut all = vec![0.0f64; n * world.size];
     world.comm.all_gather_into(values, &mut all[..]);
     all.chunks(n.max(1)).map(<[f64]>::to_vec).collect()
+}
+
+/// Every rank's bytes (of any length), indexed by rank.
+pub fn all_gather_bytes(world: &World, mine: &[u8]) -> Vec<Vec<u8>> {
+    let len = mine.len() as u64;
+    let mut lens = vec![0u64; world.size];
+    world.comm.all_gather_into(&len, &mut lens[..]);
+    lens.iter()
+        .enumerate()
+        .map(|(r, &n)| {
+            let mut buf = if r == world.rank {
+                mine.to_vec()
+            } else {
+                vec![0u8; n as usize]
+            };
+            if n > 0 {
+                world
+                    .comm
+                    .process_at_rank(r as i32)
+                    .broadcast_into(&mut buf[..]);
+            }
+            buf
+        })
+        .collect()
 }
