@@ -69,7 +69,7 @@ pub struct Common {
     #[arg(long, value_name = "R", default_value_t = 1)]
     pub repeat: usize,
 
-    /// Do not print the table.
+    /// Do not print the section text and the table.
     #[arg(long)]
     pub quiet: bool,
 }
