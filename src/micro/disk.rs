@@ -42,10 +42,14 @@
 //!   `wbytes` of the process's cgroup (see [`counters`]).
 //!   `MicroDisk_<Mode>_DeviceWriteRatio` = device bytes / file bytes
 //!   (the paper saw a virtual disk write 1.7 GB for a 1 GB file);
-//!   `MicroDisk_<Mode>_CgroupWriteRatio` the same from `io.stat`. The
-//!   diskstats count includes every other writer on that device (journal,
-//!   other processes, other guests' images on a shared host disk), the
-//!   cgroup count only this cgroup's. Inside a VM both count what the
+//!   `MicroDisk_<Mode>_CgroupWriteRatio` the same from `io.stat`. Writers
+//!   on one kernel (same `boot_id`: namespaces or containers of one
+//!   machine) reading the same counter each see all of their writes, so
+//!   they make one sample: the counter's bytes over the file bytes of all
+//!   of them; otherwise one sample per host. The diskstats count includes
+//!   every other writer on that device (journal, other processes, other
+//!   guests' images on a shared host disk), the cgroup count only this
+//!   cgroup's. Inside a VM both count what the
 //!   guest sent to its virtual disk, not what the host wrote for it. Where
 //!   nothing is exposed (tmpfs, overlayfs, no cgroup v2 `io.stat`) the
 //!   ratio is absent and the section says why.
@@ -477,12 +481,22 @@ fn write_step(
     })
 }
 
+/// Which kernel this is: its `boot_id`, shared by the network namespaces
+/// (or containers) of one machine and different in every VM; the host name
+/// where it cannot be read.
+fn kernel_id(host: &str) -> String {
+    std::fs::read_to_string("/proc/sys/kernel/random/boot_id")
+        .map(|b| b.trim().to_string())
+        .ok()
+        .filter(|b| !b.is_empty())
+        .unwrap_or_else(|| format!("host {host}"))
+}
+
 /// Which writers share a filesystem: same kernel and same `st_dev`
 /// (empty when `dir` cannot be examined; the setup says why).
-fn filesystem_id(dir: &Path) -> String {
-    let boot = std::fs::read_to_string("/proc/sys/kernel/random/boot_id").unwrap_or_default();
+fn filesystem_id(kernel: &str, dir: &Path) -> String {
     match std::fs::metadata(dir) {
-        Ok(m) => format!("{}:{}", boot.trim(), m.dev()),
+        Ok(m) => format!("{kernel}:{}", m.dev()),
         Err(_) => String::new(),
     }
 }
@@ -692,6 +706,9 @@ struct SweepRecord {
 #[derive(Clone, Debug, Serialize, Deserialize)]
 struct HostRecord {
     host: String,
+    /// [`kernel_id`]: writers with the same one and the same counter
+    /// (device, cgroup) read the same numbers.
+    kernel: String,
     rank: usize,
     dir: String,
     files: String,
@@ -712,12 +729,14 @@ impl Writer {
     fn record(
         &self,
         host: &str,
+        kernel: String,
         rank: usize,
         steps: Vec<StepRecord>,
         sweeps: Vec<SweepRecord>,
     ) -> HostRecord {
         HostRecord {
             host: host.into(),
+            kernel,
             rank,
             dir: self.dir.display().to_string(),
             files: match (&self.naming, &self.naming_note) {
@@ -752,8 +771,9 @@ pub fn run(world: &World, args: &Args) -> anyhow::Result<TestResult> {
     let is_writer = writers.contains(&world.rank);
 
     // Setup: every writer checks and probes --dir before anyone writes.
+    let kernel = kernel_id(&world.rank_hosts[world.rank]);
     let fs_id = if is_writer {
-        filesystem_id(&args.dir)
+        filesystem_id(&kernel, &args.dir)
     } else {
         String::new()
     };
@@ -801,9 +821,13 @@ pub fn run(world: &World, args: &Args) -> anyhow::Result<TestResult> {
 
     // Every writer's record to every rank, so that all agree on the verdict.
     let mine = match &writer {
-        Some(w) => {
-            serde_json::to_vec(&w.record(&world.rank_hosts[world.rank], world.rank, steps, sweeps))?
-        }
+        Some(w) => serde_json::to_vec(&w.record(
+            &world.rank_hosts[world.rank],
+            kernel,
+            world.rank,
+            steps,
+            sweeps,
+        ))?,
         None => Vec::new(),
     };
     let records = all_gather_bytes(world, &mine)
@@ -833,6 +857,87 @@ fn human(bytes: u64) -> String {
 
 fn mean(xs: &[f64]) -> f64 {
     xs.iter().sum::<f64>() / xs.len() as f64
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Counter {
+    Device,
+    Cgroup,
+}
+
+/// Bytes written per file byte in `mode`, by `source`: the section's lines
+/// and one ratio per counter. Writers on one kernel reading the same
+/// counter (one device, or one cgroup) each see all of their writes, so
+/// they share one ratio: the counter's bytes over all their file bytes.
+fn write_ratios(records: &[HostRecord], mode: Mode, source: Counter) -> (String, Vec<f64>) {
+    use std::fmt::Write as _;
+    let mut lines = String::new();
+    let mut ratios = Vec::new();
+    let name = match source {
+        Counter::Device => "device",
+        Counter::Cgroup => "cgroup",
+    };
+    // (kernel, counter) -> the writers reading it, with their sweep.
+    type Members<'a> = Vec<(&'a HostRecord, &'a SweepRecord)>;
+    let mut groups: Vec<((&str, &str), Members)> = Vec::new();
+    for r in records {
+        let Some(sw) = r.sweeps.iter().find(|x| x.mode == mode.name()) else {
+            continue;
+        };
+        let (counter, bytes, absent) = match source {
+            Counter::Device => (&r.device, sw.device_bytes, &sw.device_absent),
+            Counter::Cgroup => (&r.cgroup_io_stat, sw.cgroup_bytes, &sw.cgroup_absent),
+        };
+        match (counter, bytes) {
+            (Some(c), Some(_)) => {
+                let key = (r.kernel.as_str(), c.as_str());
+                match groups.iter_mut().find(|(k, _)| *k == key) {
+                    Some((_, members)) => members.push((r, sw)),
+                    None => groups.push((key, vec![(r, sw)])),
+                }
+            }
+            _ => {
+                let _ = writeln!(
+                    lines,
+                    "  {name} bytes on {}: not available: {}",
+                    r.host,
+                    absent.as_deref().unwrap_or("")
+                );
+            }
+        }
+    }
+    for ((_, counter), members) in groups {
+        let hosts: Vec<&str> = members.iter().map(|(r, _)| r.host.as_str()).collect();
+        let file_bytes: u64 = members.iter().map(|(_, sw)| sw.file_bytes).sum();
+        // Every member read the same counter around the same sweep (the
+        // barriers of the steps lie between their readings and anyone's
+        // writes); the first one's reading stands for all.
+        let bytes = match source {
+            Counter::Device => members[0].1.device_bytes,
+            Counter::Cgroup => members[0].1.cgroup_bytes,
+        }
+        .unwrap_or(0);
+        let what = if hosts.len() == 1 {
+            format!("{name} bytes on {}", hosts[0])
+        } else {
+            format!(
+                "{name} bytes of {} writers sharing the counter ({})",
+                hosts.len(),
+                hosts.join(", ")
+            )
+        };
+        if file_bytes == 0 {
+            let _ = writeln!(lines, "  {what}: no file written in this mode");
+            continue;
+        }
+        let ratio = bytes as f64 / file_bytes as f64;
+        ratios.push(ratio);
+        let _ = writeln!(
+            lines,
+            "  {what}: {bytes} B written by {counter} for {file_bytes} B of files, ratio {ratio:.3}"
+        );
+    }
+    (lines, ratios)
 }
 
 /// The test's result from every host's record (pure; the same on every
@@ -948,35 +1053,14 @@ fn report(args: &Args, records: &[HostRecord]) -> TestResult {
                 );
             }
         }
-        for (source, key, name) in [
-            ("device", mode.device_ratio_key(), "DeviceWriteRatio"),
-            ("cgroup", mode.cgroup_ratio_key(), "CgroupWriteRatio"),
-        ] {
-            let mut ratios = Vec::new();
-            for r in records {
-                let Some(sw) = r.sweeps.iter().find(|x| x.mode == mode.name()) else {
-                    continue;
-                };
-                let (bytes, absent) = if source == "device" {
-                    (sw.device_bytes, &sw.device_absent)
-                } else {
-                    (sw.cgroup_bytes, &sw.cgroup_absent)
-                };
-                let line = match bytes {
-                    _ if sw.file_bytes == 0 => "no file written in this mode".to_string(),
-                    Some(b) => {
-                        let ratio = b as f64 / sw.file_bytes as f64;
-                        ratios.push(ratio);
-                        format!(
-                            "{b} B written for {} B of files, ratio {ratio:.3}",
-                            sw.file_bytes
-                        )
-                    }
-                    None => format!("not available: {}", absent.as_deref().unwrap_or("")),
-                };
-                let _ = writeln!(s, "  {source} bytes on {}: {line}", r.host);
-            }
+        for source in [Counter::Device, Counter::Cgroup] {
+            let (lines, ratios) = write_ratios(records, mode, source);
+            s.push_str(&lines);
             if !ratios.is_empty() {
+                let (key, name) = match source {
+                    Counter::Device => (mode.device_ratio_key(), "DeviceWriteRatio"),
+                    Counter::Cgroup => (mode.cgroup_ratio_key(), "CgroupWriteRatio"),
+                };
                 metrics.push(
                     Metric::new(format!("{} {name}", mode.title()), "ratio", mean(&ratios))
                         .key(key)
@@ -1158,6 +1242,7 @@ mod tests {
     fn record(host: &str, mbs: &[(Mode, u64, Option<f64>)], device: Option<u64>) -> HostRecord {
         HostRecord {
             host: host.into(),
+            kernel: "k1".into(),
             rank: 0,
             dir: "/d".into(),
             files: "unnamed (O_TMPFILE)".into(),
@@ -1247,5 +1332,41 @@ mod tests {
         let mut broken = recs.clone();
         broken[1].steps[1].length = 4096;
         assert!(!report(&a, &broken).passed());
+    }
+
+    #[test]
+    fn writers_reading_one_counter_share_one_ratio() {
+        let one = |host: &str, kernel: &str| {
+            let mut r = record(host, &[(Mode::Fsync, 4096, Some(1.0))], Some(6 << 20));
+            r.kernel = kernel.into();
+            r
+        };
+        // Two namespaces of one machine on one disk: each saw both files
+        // (2 MiB each) and 2 MiB of journal and others' writes.
+        let (text, ratios) = write_ratios(
+            &[one("vh0", "k1"), one("vh1", "k1")],
+            Mode::Fsync,
+            Counter::Device,
+        );
+        assert_eq!(ratios, vec![1.5]);
+        assert!(
+            text.contains("2 writers sharing the counter (vh0, vh1)")
+                && text.contains("for 4194304 B of files"),
+            "{text}"
+        );
+        // Two VMs: one disk each, one ratio each.
+        let (_, ratios) = write_ratios(
+            &[one("vm0", "k1"), one("vm1", "k2")],
+            Mode::Fsync,
+            Counter::Device,
+        );
+        assert_eq!(ratios, vec![3.0, 3.0]);
+        // No cgroup counter: no ratio, the reason instead.
+        let (text, ratios) = write_ratios(&[one("vm0", "k1")], Mode::Fsync, Counter::Cgroup);
+        assert!(ratios.is_empty());
+        assert!(
+            text.contains("cgroup bytes on vm0: not available: no io.stat"),
+            "{text}"
+        );
     }
 }
