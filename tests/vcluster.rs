@@ -224,6 +224,75 @@ fn two_hosts_one_rank_each_talk_over_the_bridge() {
     }
 }
 
+/// `rhpcc micro disk` on 2 virtual hosts of 2 ranks: one writer per host,
+/// both at once; they share the machine's filesystem (so each needs room
+/// for both files) and its device counter (so they make one ratio).
+#[test]
+fn micro_disk_writes_once_per_host() {
+    let Some(_lock) = guard("micro_disk_writes_once_per_host") else {
+        return;
+    };
+    let out = tempfile::tempdir().unwrap();
+    let data = tempfile::tempdir().unwrap();
+    let run = vcluster(
+        out.path(),
+        &[
+            "run",
+            "--hosts",
+            "2",
+            "--ranks-per-host",
+            "2",
+            "--timeout",
+            MPIRUN_TIMEOUT_S,
+            "--bin",
+            RHPCC,
+            "--",
+            "micro",
+            "disk",
+            "--dir",
+            data.path().to_str().unwrap(),
+            "--size",
+            "1M",
+            "--block-sizes",
+            "4096",
+            "--modes",
+            "buffered,fsync",
+            "--quiet",
+        ],
+    );
+    assert_nothing_left();
+    assert_eq!(run.status, Some(0), "{}\n{}", run.stdout, run.stderr);
+    let text = std::fs::read_to_string(out.path().join("rhpcc-micro-disk.json")).unwrap();
+    let doc: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let test = &doc["tests"][0];
+    let hosts = test["parameters"]["hosts"].as_array().unwrap();
+    let names: Vec<_> = hosts.iter().map(|h| h["host"].as_str().unwrap()).collect();
+    assert_eq!(
+        names,
+        [format!("{}-vh0", *PREFIX), format!("{}-vh1", *PREFIX)]
+    );
+    let ranks: Vec<_> = hosts.iter().map(|h| h["rank"].as_u64().unwrap()).collect();
+    assert_eq!(ranks, [0, 2], "the first rank of each host writes");
+    for h in hosts {
+        assert_eq!(h["writers_on_filesystem"], 2, "{h}");
+    }
+    for m in test["metrics"].as_array().unwrap() {
+        let n = m["samples"].as_array().unwrap().len();
+        let key = m["key"].as_str().unwrap();
+        if key.ends_with("WriteRatio") {
+            assert_eq!(n, 1, "one shared counter: {m}");
+        } else {
+            assert_eq!(n, 2, "one sample per host: {m}");
+        }
+    }
+    assert!(test["metrics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|m| m["key"] == "MicroDisk_Fsync_MBs_4096"));
+    assert_eq!(std::fs::read_dir(data.path()).unwrap().count(), 0);
+}
+
 #[test]
 fn failed_run_still_tears_down() {
     let Some(_lock) = guard("failed_run_still_tears_down") else {

@@ -238,9 +238,17 @@ pub fn compare(runs: &[RunDoc], baseline: Option<&str>) -> Result<Comparison, Ba
         }
     }
     // Keys of a family no document has (the micro-benchmarks in a
-    // comparison of HPCC runs, or the reverse) are not news.
-    let family = |k: &str| k.starts_with("Micro");
-    let present_families: Vec<bool> = figures
+    // comparison of HPCC runs, the disk's in one of CPU runs, or the
+    // reverse) are not news. A family: all of HPCC, or one micro-benchmark
+    // (`MicroCPU`, `MicroDisk`: the key up to its first `_`).
+    let family = |k: &'static str| {
+        if k.starts_with("Micro") {
+            k.split('_').next().unwrap_or(k)
+        } else {
+            "HPCC"
+        }
+    };
+    let present_families: Vec<&str> = figures
         .iter()
         .flat_map(|f| f.metrics.iter().map(|m| family(m.def.key)))
         .collect();
@@ -399,6 +407,23 @@ mod tests {
         let cell = &c.figures[0].metrics[0].cells[1];
         assert_eq!(cell.summary, None);
         assert_eq!(cell.ratio, None);
+    }
+
+    #[test]
+    fn absent_keys_of_other_micro_benchmarks_are_not_news() {
+        let runs = [doc("native", &[(crate::micro::disk::KEYS_FSYNC[6], 80.0)])];
+        let c = compare(&runs, None).unwrap();
+        let note = c
+            .notes
+            .iter()
+            .find(|n| n.starts_with("Not in any document"))
+            .unwrap();
+        // The disk sizes not run are news; the CPU's keys and HPCC's not.
+        assert!(note.contains("MicroDisk_Fsync_MBs_64"), "{note}");
+        assert!(
+            !note.contains("MicroCPU") && !note.contains("HPL"),
+            "{note}"
+        );
     }
 
     #[test]

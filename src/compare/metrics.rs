@@ -7,7 +7,7 @@
 //! figures. A figure groups the variants of one measurement (STREAM's Copy,
 //! Scale, Add and Triad) so that they share an axis and a plot.
 
-use crate::micro::net;
+use crate::micro::{disk, net};
 
 /// One HPCC summary key as the comparison shows it.
 #[derive(Debug)]
@@ -214,7 +214,57 @@ pub const FIGURES: &[FigureDef] = &[
             m(net::KEY_RECV_CPU[3], "8 pairs"),
         ],
     },
+    FigureDef {
+        id: "micro-disk-buffered",
+        title: "Disk write, buffered (write, close; no sync), by block size",
+        unit: "MB/s",
+        higher_is_better: true,
+        metrics: &DISK_BUFFERED,
+    },
+    FigureDef {
+        id: "micro-disk-fsync",
+        title: "Disk write with fsync before close, by block size",
+        unit: "MB/s",
+        higher_is_better: true,
+        metrics: &DISK_FSYNC,
+    },
+    FigureDef {
+        id: "micro-disk-direct",
+        title: "Disk write with O_DIRECT (and fsync), by block size",
+        unit: "MB/s",
+        higher_is_better: true,
+        metrics: &DISK_DIRECT,
+    },
+    FigureDef {
+        id: "micro-disk-write-ratio",
+        title: "Disk write: bytes the device (or the cgroup) wrote per file byte",
+        unit: "ratio",
+        higher_is_better: false,
+        metrics: &[
+            m(disk::KEY_BUFFERED_DEVICE_RATIO, "buffered, device"),
+            m(disk::KEY_FSYNC_DEVICE_RATIO, "fsync, device"),
+            m(disk::KEY_DIRECT_DEVICE_RATIO, "direct, device"),
+            m(disk::KEY_BUFFERED_CGROUP_RATIO, "buffered, cgroup"),
+            m(disk::KEY_FSYNC_CGROUP_RATIO, "fsync, cgroup"),
+            m(disk::KEY_DIRECT_CGROUP_RATIO, "direct, cgroup"),
+        ],
+    },
 ];
+
+/// One metric per block size of `rhpcc micro disk`, from a mode's keys.
+const fn per_block(keys: &'static [&'static str; 13]) -> [MetricDef; 13] {
+    let mut out = [const { m("", "") }; 13];
+    let mut i = 0;
+    while i < 13 {
+        out[i] = m(keys[i], disk::BLOCK_LABELS[i]);
+        i += 1;
+    }
+    out
+}
+
+const DISK_BUFFERED: [MetricDef; 13] = per_block(&disk::KEYS_BUFFERED);
+const DISK_FSYNC: [MetricDef; 13] = per_block(&disk::KEYS_FSYNC);
+const DISK_DIRECT: [MetricDef; 13] = per_block(&disk::KEYS_DIRECT);
 
 /// Every key any figure reads.
 pub fn all_keys() -> impl Iterator<Item = &'static str> {

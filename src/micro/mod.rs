@@ -69,7 +69,7 @@ pub struct Common {
     #[arg(long, value_name = "R", default_value_t = 1)]
     pub repeat: usize,
 
-    /// Do not print the table.
+    /// Do not print the section text and the table.
     #[arg(long)]
     pub quiet: bool,
 }
@@ -186,7 +186,8 @@ pub fn main(cmd: &MicroCommand) -> anyhow::Result<ExitCode> {
     })
 }
 
-/// Rank 0: the run document (or the series so far) and the table.
+/// Rank 0: the run document (or the series so far), the section text and
+/// the table.
 fn write(
     world: &World,
     cmd: &MicroCommand,
@@ -291,4 +292,28 @@ pub fn all_gather_f64(world: &World, values: &[f64]) -> Vec<Vec<f64>> {
     let mut all = vec![0.0f64; n * world.size];
     world.comm.all_gather_into(values, &mut all[..]);
     all.chunks(n.max(1)).map(<[f64]>::to_vec).collect()
+}
+
+/// Every rank's bytes (of any length), indexed by rank.
+pub fn all_gather_bytes(world: &World, mine: &[u8]) -> Vec<Vec<u8>> {
+    let len = mine.len() as u64;
+    let mut lens = vec![0u64; world.size];
+    world.comm.all_gather_into(&len, &mut lens[..]);
+    lens.iter()
+        .enumerate()
+        .map(|(r, &n)| {
+            let mut buf = if r == world.rank {
+                mine.to_vec()
+            } else {
+                vec![0u8; n as usize]
+            };
+            if n > 0 {
+                world
+                    .comm
+                    .process_at_rank(r as i32)
+                    .broadcast_into(&mut buf[..]);
+            }
+            buf
+        })
+        .collect()
 }
