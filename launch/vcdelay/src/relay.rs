@@ -227,10 +227,26 @@ pub fn run(opts: &Options) -> Result<End, String> {
         .recv()
         .unwrap_or_else(|_| End::Failed("every thread ended".into()));
     eprintln!(
-        "rhpcc-vcdelay: {} -> {}: {egress}; {} -> {}: {ingress}",
-        opts.host_side, opts.bridge_side, opts.bridge_side, opts.host_side
+        "rhpcc-vcdelay: {} -> {}: {egress}; {} -> {}: {ingress}; CPU time {:.2} s",
+        opts.host_side,
+        opts.bridge_side,
+        opts.bridge_side,
+        opts.host_side,
+        cpu_seconds()
     );
     Ok(end)
+}
+
+/// User and system time this process has used, all threads.
+fn cpu_seconds() -> f64 {
+    // SAFETY: getrusage fills the zeroed struct.
+    let usage = unsafe {
+        let mut usage: libc::rusage = std::mem::zeroed();
+        libc::getrusage(libc::RUSAGE_SELF, &mut usage);
+        usage
+    };
+    let secs = |t: libc::timeval| t.tv_sec as f64 + t.tv_usec as f64 * 1e-6;
+    secs(usage.ru_utime) + secs(usage.ru_stime)
 }
 
 /// A delay as tc writes it.
