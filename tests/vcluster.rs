@@ -152,12 +152,16 @@ fn vcluster_with(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Run {
 }
 
 fn down() {
-    let status = Command::new("bash")
+    let out = Command::new("bash")
         .args([SCRIPT, "down"])
         .env("RHPCC_VC_PREFIX", &*PREFIX)
-        .status()
+        .output()
         .expect("vcluster.sh down starts");
-    assert!(status.success(), "vcluster.sh down failed");
+    assert!(
+        out.status.success(),
+        "vcluster.sh down failed:\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 /// Nothing of the prefix remains: namespaces (and with them the bridge and
@@ -390,7 +394,12 @@ fn delay_adds_to_the_ping_pong_latency() {
     let losses = egress_losses(&run);
     assert_eq!(losses.len(), 2, "{}", run.stderr);
     for (line, lost) in losses {
-        assert_eq!(lost, 0, "{line}");
+        assert!(line.starts_with(&format!("{how} ")), "{line}");
+        // The relay counts random losses apart from queue overflows; netem's
+        // "dropped" counts both, and its 1000-packet queue may overflow.
+        if how == "relay" {
+            assert_eq!(lost, 0, "{line}");
+        }
     }
 }
 
