@@ -21,7 +21,7 @@ state=${RHPCC_VC_STATE:?vcluster-agent: RHPCC_VC_STATE is not set (run through l
 host=$1
 shift
 
-while read -r addr ns cpus; do
+while read -r addr ns cpus _; do
     if [[ $addr == "$host" ]]; then
         # shellcheck disable=SC2016 # expanded by the inner shell
         exec ip netns exec "$ns" taskset -c "$cpus" \

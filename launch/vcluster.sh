@@ -2,13 +2,15 @@
 # A virtual cluster on one machine: K "virtual hosts", each a network
 # namespace with its own address and CPU set, joined by a Linux bridge
 # through veth pairs (the path a VM's tap device takes through a software
-# bridge), with optional tc netem delay and loss. mpirun starts ranks in them
-# through an rsh agent that wraps `ip netns exec`, so ranks on different
-# virtual hosts talk TCP over the bridge and ranks on one host use shared
-# memory, as across and within VMs. See launch/README.md.
+# bridge), with optional delay and loss on each host's egress (tc netem or,
+# where the kernel lacks it, the userspace relay rhpcc-vcdelay). mpirun
+# starts ranks in them through an rsh agent that wraps `ip netns exec`, so
+# ranks on different virtual hosts talk TCP over the bridge and ranks on one
+# host use shared memory, as across and within VMs. See launch/README.md.
 #
 # Usage:
 #   launch/vcluster.sh up --hosts K [--cpus-per-host C] [--delay D] [--loss L]
+#       [--delay-impl auto|netem|relay]
 #   launch/vcluster.sh down
 #   launch/vcluster.sh status
 #   launch/vcluster.sh run --hosts K --ranks-per-host R [up options]
@@ -21,16 +23,21 @@
 # Layout, for prefix P and subnet A.B.C.0/24:
 #   namespace P-net   the "hypervisor": bridge P-br0 (A.B.C.254) with the
 #                     host ends vh0, vh1, ... of the veth pairs; mpirun runs
-#                     here
+#                     here. With the relay, vhI is no bridge port: the relay
+#                     (a process here) joins it to vhIr, whose veth peer
+#                     vhIb is the port.
 #   namespace P-vhI   virtual host I: lo and eth0 (A.B.C.(I+1)), netem on
 #                     eth0's egress; its processes see hostname P-vhI and run
 #                     on its CPU set
-#   /run/P-vcluster/  hosts table (address, namespace, CPUs) and hostfile
+#   /run/P-vcluster/  hosts table (address, namespace, CPUs, delay), config,
+#                     hostfile, the relays' pid files and logs
 # Nothing is added to the root namespace: every interface, address and
 # route lives in these namespaces, so no traffic can leave them, and
 # deleting the namespaces removes everything.
 #
-# Needs root, iproute2 (ip, tc) and util-linux (unshare, taskset).
+# Needs root, iproute2 (ip, tc) and util-linux (unshare, taskset); the relay
+# needs target/release/rhpcc-vcdelay (cargo build --release) or
+# $RHPCC_VCDELAY.
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -60,6 +67,8 @@ placement=
 bind=
 timeout_s=0
 bin=${RHPCC_BIN:-$root/target/release/rhpcc}
+vcdelay=${RHPCC_VCDELAY:-$root/target/release/rhpcc-vcdelay}
+delay_impl_opt=auto
 rhpcc_args=()
 
 (($# >= 1)) || usage
@@ -72,6 +81,7 @@ while (($#)); do
     --cpus-per-host) cpus_per_host=${2:?--cpus-per-host needs a value} && shift ;;
     --delay) delay=${2:?--delay needs a value} && shift ;;
     --loss) loss=${2:?--loss needs a value} && shift ;;
+    --delay-impl) delay_impl_opt=${2:?--delay-impl needs a value} && shift ;;
     --placement) placement=${2:?--placement needs a value} && shift ;;
     --bind) bind=${2:?--bind needs a value} && shift ;;
     --timeout) timeout_s=${2:?--timeout needs a value} && shift ;;
@@ -129,6 +139,8 @@ fi
 if [[ -n $loss ]]; then
     [[ $loss =~ ^[0-9]+(\.[0-9]+)?%$ ]] || die "--loss '$loss': expected a percentage, e.g. 0.1%"
 fi
+[[ $delay_impl_opt == auto || $delay_impl_opt == netem || $delay_impl_opt == relay ]] ||
+    die "--delay-impl '$delay_impl_opt': expected auto, netem or relay"
 [[ -z $bind || $bind == core || $bind == none ]] || die "--bind '$bind': expected core or none"
 [[ $timeout_s =~ ^[0-9]+$ ]] || die "--timeout '$timeout_s': expected seconds (0: none)"
 
@@ -203,6 +215,40 @@ new_ns() {
     ns_sysctl "$ns" net.ipv6.conf.default.disable_ipv6 1
 }
 
+# How --delay and --loss are applied: none (neither given), netem, or relay
+# (the userspace relay rhpcc-vcdelay); decided by up_checks.
+delay_impl=none
+netem_missing=
+# CPUs per virtual host, set by up.
+per=
+
+# Whether tc netem works here, tried on the loopback of a throwaway network
+# namespace that goes when tc ends.
+netem_works() { unshare --net tc qdisc add dev lo root netem delay 1ms 2>/dev/null; }
+
+choose_delay_impl() {
+    delay_impl=none
+    [[ -n $delay || -n $loss ]] || return 0
+    case $delay_impl_opt in
+    netem)
+        netem_works ||
+            die "--delay/--loss need tc netem, which this kernel lacks (try 'modprobe sch_netem', or --delay-impl relay)"
+        delay_impl=netem
+        ;;
+    relay) delay_impl=relay ;;
+    auto)
+        if netem_works; then
+            delay_impl=netem
+        else
+            delay_impl=relay netem_missing=1
+        fi
+        ;;
+    esac
+    if [[ $delay_impl == relay && ! -x $vcdelay ]]; then
+        die "--delay/--loss: ${netem_missing:+this kernel lacks tc netem and }the userspace relay '$vcdelay' is missing (cargo build --release, or RHPCC_VCDELAY=PATH)"
+    fi
+}
+
 # Refusals that come before anything is made, so that nothing needs undoing.
 up_checks() {
     need_root
@@ -211,6 +257,73 @@ up_checks() {
         die "namespaces named $prefix-* exist but were not set up by this script ($(our_namespaces | tr '\n' ' ')); remove them with 'launch/vcluster.sh down --prefix $prefix' or choose another --prefix"
     fi
     check_range_free
+    choose_delay_impl
+}
+
+# --- the userspace relay ------------------------------------------------------
+# Host I's relay runs in P-net between vhI (the host's veth end, no bridge
+# port) and vhIr (whose veth peer vhIb is the port); its pid and log are in
+# the state directory.
+
+relay_pidfile() { echo "$state/relay-vh$1.pid"; }
+relay_log() { echo "$state/relay-vh$1.log"; }
+
+# A process that has not ended (a zombie has).
+alive() {
+    local stat
+    stat=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
+    stat=${stat##*) }
+    [[ ${stat%% *} != Z ]]
+}
+
+# Host I's relay's pid, if it runs.
+relay_pid() {
+    local pid
+    pid=$(cat "$(relay_pidfile "$1")" 2>/dev/null) || return 1
+    [[ $pid =~ ^[0-9]+$ ]] && alive "$pid" &&
+        [[ $(ip netns identify "$pid" 2>/dev/null) == "$net_ns" ]] || return 1
+    echo "$pid"
+}
+
+relay_command() {
+    relay_cmd=("$vcdelay" ${delay:+--delay "$delay"} ${loss:+--loss "$loss"} "vh$1" "vh$1r")
+}
+
+# Ends host I's relay; it prints what it forwarded and lost to its log.
+stop_relay() {
+    local pid
+    if pid=$(relay_pid "$1"); then
+        kill -TERM "$pid" 2>/dev/null || true
+        for _ in {1..20}; do
+            alive "$pid" || break
+            sleep 0.1
+        done
+        kill -KILL "$pid" 2>/dev/null || true
+    fi
+    rm -f "$(relay_pidfile "$1")"
+}
+
+# Starts host I's relay unless the same one runs; waits until it relays.
+start_relay() {
+    local i=$1 pid log
+    log=$(relay_log "$i")
+    relay_command "$i"
+    if pid=$(relay_pid "$i") &&
+        [[ $(tr '\0' ' ' <"/proc/$pid/cmdline") == "${relay_cmd[*]} " ]]; then
+        return 0
+    fi
+    stop_relay "$i"
+    # The state directory in its environment marks it as this cluster's, as
+    # it does mpirun's.
+    ip netns exec "$net_ns" env RHPCC_VC_STATE="$state" "${relay_cmd[@]}" </dev/null >"$log" 2>&1 &
+    pid=$!
+    echo "$pid" >"$(relay_pidfile "$i")"
+    for _ in {1..50}; do
+        grep -qs '^rhpcc-vcdelay: relaying' "$log" && return 0
+        alive "$pid" || break
+        sleep 0.1
+    done
+    die "the relay of host $i did not start: $(cat "$log")"
 }
 
 # Makes what is missing and corrects what differs, so a second call with the
@@ -218,57 +331,118 @@ up_checks() {
 up() {
     mapfile -t cpus < <(allowed_cpus)
     local ncpu=${#cpus[@]}
-    local per=${cpus_per_host:-$((ncpu / hosts > 0 ? ncpu / hosts : 1))}
+    per=${cpus_per_host:-$((ncpu / hosts > 0 ? ncpu / hosts : 1))}
     ((hosts * per <= ncpu)) ||
         say "warning: $hosts hosts x $per CPUs > $ncpu CPUs available: hosts share CPUs"
+    [[ -n $netem_missing ]] &&
+        say "this kernel has no tc netem: --delay/--loss are applied by the userspace relay $vcdelay, which adds latency of its own (launch/README.md)"
 
     mkdir -p "$state"
     new_ns "$net_ns"
     if ! ip -n "$net_ns" link show "$bridge" >/dev/null 2>&1; then
         ip -n "$net_ns" link add "$bridge" type bridge forward_delay 0 stp_state 0
+        # Its own address fixed, so that it does not follow its ports' (the
+        # hosts' static neighbour entries below name it).
+        ip -n "$net_ns" link set "$bridge" address \
+            "$(ip netns exec "$net_ns" cat "/sys/class/net/$bridge/address")"
     fi
     ip -n "$net_ns" addr flush dev "$bridge"
     ip -n "$net_ns" addr add "$bridge_addr/24" dev "$bridge"
     ip -n "$net_ns" link set "$bridge" up
 
-    local i j ns list table=()
+    local i j ns list fresh dev table=()
     for ((i = 0; i < hosts; i++)); do
         ns=$(vh_ns "$i")
         new_ns "$ns"
+        fresh=
         if ! ip -n "$ns" link show eth0 >/dev/null 2>&1; then
             ip -n "$net_ns" link del "vh$i" 2>/dev/null || true
             ip -n "$net_ns" link add "vh$i" type veth peer name eth0 netns "$ns"
+            fresh=1
         fi
-        ip -n "$net_ns" link set "vh$i" master "$bridge" up
         ip -n "$ns" addr flush dev eth0
         ip -n "$ns" addr add "$(vh_addr "$i")/24" dev eth0
         ip -n "$ns" link set eth0 up
-        if [[ -n $delay || -n $loss ]]; then
-            # shellcheck disable=SC2086 # absent options vanish
-            tc -n "$ns" qdisc replace dev eth0 root netem ${delay:+delay $delay} ${loss:+loss $loss} ||
-                die "--delay/--loss need tc netem, which this kernel lacks (try 'modprobe sch_netem')"
-        else
+        if [[ $delay_impl == relay ]]; then
             tc -n "$ns" qdisc del dev eth0 root 2>/dev/null || true
+            if ! ip -n "$net_ns" link show "vh${i}r" >/dev/null 2>&1; then
+                ip -n "$net_ns" link del "vh${i}b" 2>/dev/null || true
+                ip -n "$net_ns" link add "vh${i}r" type veth peer name "vh${i}b"
+                fresh=1
+            fi
+            # A relay bound to interfaces made again would be relaying
+            # between the old ones.
+            [[ -n $fresh ]] && stop_relay "$i"
+            ip -n "$net_ns" link set "vh$i" nomaster
+            # The relay's two interfaces: no address, and no ARP answered by
+            # this namespace on them, so frames pass only through the relay;
+            # promiscuous, so that no frame is filtered before it.
+            for dev in "vh$i" "vh${i}r"; do
+                ip -n "$net_ns" link set "$dev" arp off promisc on up
+            done
+            ip -n "$net_ns" link set "vh${i}b" master "$bridge" up
+            start_relay "$i"
+        else
+            stop_relay "$i"
+            ip -n "$net_ns" link del "vh${i}r" 2>/dev/null || true
+            ip -n "$net_ns" link set "vh$i" arp on promisc off master "$bridge" up
+            if [[ $delay_impl == netem ]]; then
+                # shellcheck disable=SC2086 # absent options vanish
+                tc -n "$ns" qdisc replace dev eth0 root netem ${delay:+delay $delay} ${loss:+loss $loss}
+            else
+                tc -n "$ns" qdisc del dev eth0 root 2>/dev/null || true
+            fi
         fi
         list=
         for ((j = 0; j < per; j++)); do
             list+=${list:+,}${cpus[(i * per + j) % ncpu]}
         done
-        table+=("$(vh_addr "$i") $ns $list")
+        table+=("$(vh_addr "$i") $ns $list delay_impl=$delay_impl delay=${delay:-0ms} loss=${loss:-0%}")
     done
     # Hosts beyond K from an earlier, larger cluster.
     for ns in $(our_namespaces); do
         if [[ $ns =~ ^$prefix-vh([0-9]+)$ ]] && ((BASH_REMATCH[1] >= hosts)); then
             kill_ns_processes "$ns"
             ip netns del "$ns"
+            stop_relay "${BASH_REMATCH[1]}"
+            ip -n "$net_ns" link del "vh${BASH_REMATCH[1]}r" 2>/dev/null || true
         fi
     done
+    static_neighbours
 
     printf '%s\n' "${table[@]}" >"$state/hosts.tmp"
     mv "$state/hosts.tmp" "$state/hosts"
-    printf 'hosts=%s cpus_per_host=%s delay=%s loss=%s\n' \
-        "$hosts" "$per" "${delay:-0}" "${loss:-0%}" >"$state/config"
-    say "up: $hosts virtual hosts on $bridge ($subnet), $per CPU(s) each${delay:+, delay $delay}${loss:+, loss $loss}"
+    printf 'hosts=%s cpus_per_host=%s delay=%s loss=%s delay_impl=%s\n' \
+        "$hosts" "$per" "${delay:-0ms}" "${loss:-0%}" "$delay_impl" >"$state/config"
+    local how=
+    [[ $delay_impl == none ]] || how=" by $delay_impl"
+    say "up: $hosts virtual hosts on $bridge ($subnet), $per CPU(s) each${delay:+, delay $delay}${loss:+, loss $loss}$how"
+}
+
+# With --loss, every host and the hypervisor know each other's link
+# addresses in advance: the kernel gives up resolving an address after 3
+# lost probes (at 20% loss each way, 1 resolution in 20), and a run would
+# fail on it instead of measuring TCP under loss. Without, ARP as usual.
+static_neighbours() {
+    local i j ns macs=() bridge_mac
+    for ((i = 0; i < hosts; i++)); do
+        ip -n "$(vh_ns "$i")" neigh flush dev eth0 nud permanent
+    done
+    ip -n "$net_ns" neigh flush dev "$bridge" nud permanent
+    [[ -n $loss ]] || return 0
+    for ((i = 0; i < hosts; i++)); do
+        macs[i]=$(ip netns exec "$(vh_ns "$i")" cat /sys/class/net/eth0/address)
+    done
+    bridge_mac=$(ip netns exec "$net_ns" cat "/sys/class/net/$bridge/address")
+    for ((i = 0; i < hosts; i++)); do
+        ns=$(vh_ns "$i")
+        ip -n "$ns" neigh replace "$bridge_addr" lladdr "$bridge_mac" dev eth0 nud permanent
+        for ((j = 0; j < hosts; j++)); do
+            ((j == i)) ||
+                ip -n "$ns" neigh replace "$(vh_addr "$j")" lladdr "${macs[j]}" dev eth0 nud permanent
+        done
+        ip -n "$net_ns" neigh replace "$(vh_addr "$i")" lladdr "${macs[i]}" dev "$bridge" nud permanent
+    done
 }
 
 kill_ns_processes() {
@@ -285,9 +459,29 @@ kill_ns_processes() {
     fi
 }
 
+# What delayed and dropped frames on each host's egress: netem's counters,
+# or each relay's last line as it ends.
+delay_report() {
+    local f i ns line
+    [[ -f $state/config && $(cat "$state/config") == *delay_impl=netem* ]] &&
+        for ns in $(our_namespaces); do
+            [[ $ns == "$net_ns" ]] && continue
+            line=$(tc -s -n "$ns" qdisc show dev eth0 2>/dev/null | grep -m1 '^ *Sent' || true)
+            [[ -n $line ]] && say "netem $ns:$line"
+        done
+    for f in "$state"/relay-vh*.pid; do
+        [[ -e $f ]] || continue
+        i=${f##*/relay-vh} i=${i%.pid}
+        stop_relay "$i"
+        line=$(grep -h ' forwarded, ' "$(relay_log "$i")" 2>/dev/null | tail -n1 || true)
+        say "relay $(vh_ns "$i"): ${line#rhpcc-vcdelay: }"
+    done
+}
+
 down() {
     need_root
     local ns
+    delay_report
     for ns in $(our_namespaces); do
         kill_ns_processes "$ns"
         ip netns del "$ns"
@@ -301,21 +495,39 @@ status() {
         return 0
     fi
     cat "$state/config"
-    local addr ns cpus
-    while read -r addr ns cpus; do
-        printf '%s %s cpus=%s qdisc=%s\n' "$ns" "$addr" "$cpus" \
+    local addr ns cpus how relay pid
+    while read -r addr ns cpus how; do
+        relay=
+        if [[ $how == delay_impl=relay* ]]; then
+            if pid=$(relay_pid "${ns##*-vh}"); then
+                relay=" relay=running,pid=$pid"
+            else
+                relay=" relay=NOT-RUNNING"
+            fi
+        fi
+        printf '%s %s cpus=%s %s%s qdisc=%s\n' "$ns" "$addr" "$cpus" "$how" "$relay" \
             "$(tc -n "$ns" qdisc show dev eth0 | head -n1)"
     done <"$state/hosts"
 }
 
 # Bytes sent and received by each virtual host's eth0, "ns tx rx" per line.
 traffic() {
-    local addr ns cpus
-    while read -r addr ns cpus; do
+    local ns
+    while read -r _ ns _; do
         echo "$ns" \
             "$(ip netns exec "$ns" cat /sys/class/net/eth0/statistics/tx_bytes)" \
             "$(ip netns exec "$ns" cat /sys/class/net/eth0/statistics/rx_bytes)"
     done <"$state/hosts"
+}
+
+# A JSON string, or null for an empty one (the values here need no escapes:
+# the option checks admit none).
+json_or_null() {
+    if [[ -n $1 ]]; then
+        printf '"%s"' "$1"
+    else
+        printf null
+    fi
 }
 
 child=
@@ -334,9 +546,10 @@ run() {
     [[ $here != *[[:space:]]* ]] || die "the repository path '$root' has white space, which Open MPI's rsh agent option cannot carry"
     need_root
 
-    local arg user_label=
+    local arg user_label='' user_facts=''
     for arg in "${rhpcc_args[@]}"; do
         [[ $arg == --placement || $arg == --placement=* ]] && user_label=1
+        [[ $arg == --placement-facts || $arg == --placement-facts=* ]] && user_facts=1
         [[ -z $bind && ($arg == --threads || $arg == --threads=*) ]] && bind=none
     done
     [[ -n $user_label && -n $placement ]] && die "--placement given both to vcluster.sh and to rhpcc"
@@ -353,6 +566,12 @@ run() {
     trap 'on_signal 130' INT
     trap 'on_signal 143' TERM
     up
+    # How the results were made, unless the user says so.
+    if [[ -z $user_facts ]]; then
+        rhpcc_args+=(--placement-facts "$(printf '{"virtual_cluster": true, "hosts": %d, "cpus_per_host": %d, "ranks_per_host": %d, "delay": %s, "loss": %s, "delay_impl": %s}' \
+            "$hosts" "$per" "$ranks_per_host" "$(json_or_null "$delay")" "$(json_or_null "$loss")" \
+            "$(json_or_null "${delay_impl#none}")")")
+    fi
 
     local addr
     : >"$state/hostfile"

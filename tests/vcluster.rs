@@ -1,8 +1,14 @@
 //! The virtual cluster of `launch/vcluster.sh`: the suite on 1 virtual host
 //! with 2 ranks and on 2 virtual hosts with 1 rank each (verified, labelled
-//! with the placement, hosts told apart, traffic over the bridge only between
-//! hosts), teardown after a failed and an interrupted run, idempotent setup,
-//! and the refusals (netem missing, subnet in use).
+//! with the placement and its facts, hosts told apart, traffic over the
+//! bridge only between hosts), teardown after a failed and an interrupted
+//! run, idempotent setup, delay (the ping-pong latency grows by it) and loss
+//! (frames dropped, the run completes) by netem or the userspace relay, and
+//! the refusals (netem missing, relay missing, subnet in use).
+//!
+//! The relay tests use `rhpcc-vcdelay` beside the rhpcc binary under test,
+//! which `cargo test --workspace` builds (`cargo build --release -p
+//! rhpcc-vcdelay` otherwise).
 //!
 //! Needs root and network namespaces; without them each test prints why and
 //! passes. CI runs as root, so there they run. The tests of one process
@@ -26,6 +32,10 @@ const SCRIPT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/launch/vcluster.sh");
 /// script's own teardown runs first.
 const TIMEOUT: Duration = Duration::from_secs(240);
 const MPIRUN_TIMEOUT_S: &str = "180";
+/// The delay of the delay test, and the bound that the latency without it
+/// stays far below.
+const DELAY: &str = "2ms";
+const DELAY_US: f64 = 2000.0;
 
 static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
 
@@ -66,13 +76,50 @@ fn sh(cmd: &str, args: &[&str]) -> String {
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
+/// The relay binary beside the rhpcc under test; the tests that use it
+/// call this first, so that a missing or stale one is said plainly.
+fn relay_bin() -> &'static str {
+    static CHECKED: LazyLock<Result<String, String>> = LazyLock::new(|| {
+        let bin = Path::new(RHPCC).with_file_name("rhpcc-vcdelay");
+        let built = std::fs::metadata(&bin)
+            .and_then(|m| m.modified())
+            .map_err(|e| format!("{} ({e})", bin.display()))?;
+        let crate_dir = concat!(env!("CARGO_MANIFEST_DIR"), "/launch/vcdelay");
+        let sources = std::fs::read_dir(format!("{crate_dir}/src"))
+            .unwrap()
+            .flatten()
+            .map(|e| e.path())
+            .chain([Path::new(crate_dir).join("Cargo.toml")]);
+        for src in sources {
+            if std::fs::metadata(&src).unwrap().modified().unwrap() > built {
+                return Err(format!("{} is older than {}", bin.display(), src.display()));
+            }
+        }
+        Ok(bin.to_string_lossy().into_owned())
+    });
+    match &*CHECKED {
+        Ok(bin) => bin,
+        Err(why) => panic!(
+            "the relay binary is needed: {why}; build it with 'cargo build --release -p rhpcc-vcdelay' (cargo test --workspace builds it)"
+        ),
+    }
+}
+
 /// Runs `vcluster.sh <args>` with the tests' prefix in `dir`; a call that
 /// hangs is sent SIGTERM (whose trap tears down), then killed.
 fn vcluster(dir: &Path, args: &[&str]) -> Run {
+    vcluster_with(dir, args, &[])
+}
+
+/// `vcluster` with more environment variables.
+fn vcluster_with(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Run {
+    let relay = Path::new(RHPCC).with_file_name("rhpcc-vcdelay");
     let mut child = Command::new("bash")
         .arg(SCRIPT)
         .args(args)
         .env("RHPCC_VC_PREFIX", &*PREFIX)
+        .env("RHPCC_VCDELAY", relay)
+        .envs(env.iter().copied())
         .current_dir(dir)
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -105,12 +152,16 @@ fn vcluster(dir: &Path, args: &[&str]) -> Run {
 }
 
 fn down() {
-    let status = Command::new("bash")
+    let out = Command::new("bash")
         .args([SCRIPT, "down"])
         .env("RHPCC_VC_PREFIX", &*PREFIX)
-        .status()
+        .output()
         .expect("vcluster.sh down starts");
-    assert!(status.success(), "vcluster.sh down failed");
+    assert!(
+        out.status.success(),
+        "vcluster.sh down failed:\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 /// Nothing of the prefix remains: namespaces (and with them the bridge and
@@ -125,8 +176,8 @@ fn assert_nothing_left() {
     assert!(!links.contains(PREFIX.as_str()), "links left:\n{links}");
     let state = format!("/run/{}-vcluster", *PREFIX);
     assert!(!Path::new(&state).exists(), "{state} left");
-    // mpirun, orted and the ranks carry the state directory in their
-    // environment.
+    // mpirun, orted, the ranks and the relays carry the state directory in
+    // their environment.
     let mark = format!("RHPCC_VC_STATE={state}\0");
     for entry in std::fs::read_dir("/proc").unwrap().flatten() {
         if let Ok(env) = std::fs::read(entry.path().join("environ")) {
@@ -152,8 +203,9 @@ fn tx_bytes(run: &Run) -> Vec<(String, u64)> {
 }
 
 /// Runs a small suite on `hosts` x `ranks_per_host` and checks it verified,
-/// carries its placement label and host names, and left nothing behind.
-fn suite(hosts: usize, ranks_per_host: usize, label: &str) -> Run {
+/// carries its placement label, facts and host names, and left nothing
+/// behind; returns the run and its results document.
+fn suite(hosts: usize, ranks_per_host: usize, label: &str) -> (Run, serde_json::Value) {
     // HPL on a 1 x 2 grid, N=500; STREAM and DGEMM are sized from it.
     let dir = workdir(500, 1, 2);
     let (h, r) = (hosts.to_string(), ranks_per_host.to_string());
@@ -188,6 +240,16 @@ fn suite(hosts: usize, ranks_per_host: usize, label: &str) -> Run {
     let json = run.json();
     assert_eq!(json["success"], true);
     assert_eq!(json["placement"], label);
+    let facts = &json["placement_facts"];
+    assert!(facts["cpus_per_host"].as_u64().unwrap() >= 1, "{facts}");
+    assert_eq!(
+        *facts,
+        serde_json::json!({
+            "virtual_cluster": true, "hosts": hosts, "ranks_per_host": ranks_per_host,
+            "cpus_per_host": facts["cpus_per_host"],
+            "delay": null, "loss": null, "delay_impl": null
+        })
+    );
     let env = &json["environment"];
     assert_eq!(env["comm_world_procs"], hosts * ranks_per_host);
     let names: Vec<String> = (0..hosts).map(|i| format!("{}-vh{i}", *PREFIX)).collect();
@@ -196,7 +258,7 @@ fn suite(hosts: usize, ranks_per_host: usize, label: &str) -> Run {
         assert_eq!(env["ranks_per_host"][name], ranks_per_host, "{name}");
     }
     assert_eq!(tx_bytes(&run).len(), hosts, "{}", run.stderr);
-    run
+    (run, json)
 }
 
 #[test]
@@ -204,7 +266,7 @@ fn one_host_two_ranks_uses_shared_memory() {
     let Some(_lock) = guard("one_host_two_ranks_uses_shared_memory") else {
         return;
     };
-    let run = suite(1, 2, "1V/2C vcluster ranks_per_host=2");
+    let (run, _) = suite(1, 2, "1V/2C vcluster ranks_per_host=2");
     // Between ranks on one host, only Open MPI's launch messages to mpirun
     // cross the bridge; the benchmark's megabytes go through shared memory.
     for (host, tx) in tx_bytes(&run) {
@@ -217,11 +279,281 @@ fn two_hosts_one_rank_each_talk_over_the_bridge() {
     let Some(_lock) = guard("two_hosts_one_rank_each_talk_over_the_bridge") else {
         return;
     };
-    let run = suite(2, 1, "2V/1C vcluster ranks_per_host=1");
+    let (run, json) = suite(2, 1, "2V/1C vcluster ranks_per_host=1");
     // The ping-pong bandwidth test alone moves megabytes each way.
     for (host, tx) in tx_bytes(&run) {
         assert!(tx > 4 << 20, "{host} sent only {tx} bytes over the bridge");
     }
+    // Without delay the latency is far below the delay test's.
+    let latency = min_ping_pong_usec(&json);
+    assert!(latency < DELAY_US / 2.0, "{latency} usec without delay");
+}
+
+fn min_ping_pong_usec(json: &serde_json::Value) -> f64 {
+    json["summary"]["MinPingPongLatency_usec"]
+        .as_f64()
+        .expect("MinPingPongLatency_usec in the summary")
+}
+
+/// The "vcluster: relay ..." or "vcluster: netem ..." lines `down` prints
+/// for each host, with the frames each host's egress lost.
+fn egress_losses(run: &Run) -> Vec<(String, u64)> {
+    run.stderr
+        .lines()
+        .filter_map(|l| {
+            let l = l.strip_prefix("vcluster: ")?;
+            let number_before = |text: &str, word: &str| -> u64 {
+                let words: Vec<&str> = text.split_whitespace().collect();
+                let at = words.iter().position(|w| *w == word).unwrap();
+                words[at - 1].parse().unwrap()
+            };
+            if let Some(rest) = l.strip_prefix("relay ") {
+                // "relay P-vhI: vhI -> vhIr: N frames (B bytes) forwarded,
+                // L lost, ...; vhIr -> vhI: ..."
+                let egress = rest.split(';').next().unwrap();
+                Some((l.to_string(), number_before(egress, "lost,")))
+            } else if let Some(rest) = l.strip_prefix("netem ") {
+                // "netem P-vhI: Sent B bytes N pkt (dropped L, ..."
+                let dropped = rest.split("(dropped ").nth(1)?;
+                Some((l.to_string(), dropped.split(',').next()?.parse().ok()?))
+            } else {
+                None
+            }
+        })
+        .collect()
+}
+
+/// The latency/bandwidth test on 2 hosts x 1 rank with `vcluster.sh` options
+/// `opts`; checks it verified and its placement facts, and returns it with
+/// its results document and the delay implementation that applied (netem
+/// or relay).
+fn two_hosts_with(
+    opts: &[&str],
+    tests: &str,
+    facts: serde_json::Value,
+) -> (Run, serde_json::Value, String) {
+    let dir = workdir(200, 1, 2);
+    let mut args = vec!["run", "--hosts", "2", "--ranks-per-host", "1"];
+    args.extend(opts);
+    args.extend([
+        "--timeout",
+        MPIRUN_TIMEOUT_S,
+        "--bin",
+        RHPCC,
+        "--",
+        "--tests",
+        tests,
+        "--quiet",
+    ]);
+    let run = vcluster(dir.path(), &args);
+    assert_nothing_left();
+    assert_eq!(
+        run.status,
+        Some(0),
+        "stdout:\n{}\nstderr:\n{}",
+        run.stdout,
+        run.stderr
+    );
+    let json = run.json();
+    assert_eq!(json["success"], true);
+    let got = &json["placement_facts"];
+    let how = got["delay_impl"].as_str().unwrap_or_default().to_string();
+    let fell_back = run.stderr.contains("this kernel has no tc netem");
+    assert!(
+        (how == "relay" && (fell_back || opts.contains(&"relay")))
+            || (how == "netem" && !fell_back),
+        "delay_impl {how}, stderr:\n{}",
+        run.stderr
+    );
+    for (key, want) in facts.as_object().unwrap() {
+        assert_eq!(&got[key], want, "{key} in {got}");
+    }
+    assert_eq!(got["virtual_cluster"], true);
+    (run, json, how)
+}
+
+#[test]
+fn delay_adds_to_the_ping_pong_latency() {
+    let Some(_lock) = guard("delay_adds_to_the_ping_pong_latency") else {
+        return;
+    };
+    relay_bin();
+    let (run, json, how) = two_hosts_with(
+        &["--delay", DELAY],
+        "latbw",
+        serde_json::json!({"delay": DELAY, "loss": null, "hosts": 2, "ranks_per_host": 1}),
+    );
+    // Each host delays what it sends: one way takes the delay once, a
+    // ping-pong's latency (half its round trip) at least that. A clear
+    // margin above: less than twice the delay.
+    let latency = min_ping_pong_usec(&json);
+    assert!(
+        (0.95 * DELAY_US..2.0 * DELAY_US).contains(&latency),
+        "{latency} usec with a delay of {DELAY} by {how}"
+    );
+    let losses = egress_losses(&run);
+    assert_eq!(losses.len(), 2, "{}", run.stderr);
+    for (line, lost) in losses {
+        assert!(line.starts_with(&format!("{how} ")), "{line}");
+        // The relay counts random losses apart from queue overflows; netem's
+        // "dropped" counts both, and its 1000-packet queue may overflow.
+        if how == "relay" {
+            assert_eq!(lost, 0, "{line}");
+        }
+    }
+}
+
+#[test]
+fn loss_drops_frames_and_the_run_completes() {
+    let Some(_lock) = guard("loss_drops_frames_and_the_run_completes") else {
+        return;
+    };
+    relay_bin();
+    // Every host's egress loses 10% of its frames: hundreds of frames in a
+    // small STREAM run (its traffic is the launch and a few reductions),
+    // so each host loses some, and TCP resends them.
+    let (run, _, _) = two_hosts_with(
+        &["--loss", "10%", "--delay-impl", "relay"],
+        "stream",
+        serde_json::json!({"delay": null, "loss": "10%", "delay_impl": "relay"}),
+    );
+    let losses = egress_losses(&run);
+    assert_eq!(losses.len(), 2, "{}", run.stderr);
+    for (line, lost) in losses {
+        assert!(line.starts_with("relay "), "{line}");
+        assert!(lost > 0, "{line}");
+    }
+}
+
+/// Processes of this tests' cluster (by the state directory in their
+/// environment) whose command line contains `word`.
+fn cluster_processes(word: &str) -> Vec<String> {
+    let mark = format!("RHPCC_VC_STATE=/run/{}-vcluster\0", *PREFIX);
+    std::fs::read_dir("/proc")
+        .unwrap()
+        .flatten()
+        .filter_map(|entry| {
+            let env = std::fs::read(entry.path().join("environ")).ok()?;
+            let cmdline = std::fs::read(entry.path().join("cmdline")).ok()?;
+            let cmdline = String::from_utf8_lossy(&cmdline).replace('\0', " ");
+            (String::from_utf8_lossy(&env).contains(&mark) && cmdline.contains(word))
+                .then_some(cmdline)
+        })
+        .collect()
+}
+
+#[test]
+fn relay_setup_is_idempotent_and_goes_with_down() {
+    let Some(_lock) = guard("relay_setup_is_idempotent_and_goes_with_down") else {
+        return;
+    };
+    relay_bin();
+    let dir = tempfile::tempdir().unwrap();
+    let status = || vcluster(dir.path(), &["status"]).stdout;
+    let up = |args: &[&str]| {
+        let run = vcluster(dir.path(), args);
+        if run.status != Some(0) {
+            down();
+            panic!("{args:?} failed:\n{}", run.stderr);
+        }
+    };
+    let net = format!("{}-net", *PREFIX);
+    let links = || sh("ip", &["-n", &net, "-o", "link", "show"]);
+    let relayed = [
+        "up",
+        "--hosts",
+        "2",
+        "--delay",
+        "1ms",
+        "--delay-impl",
+        "relay",
+    ];
+    up(&relayed);
+    let first = status();
+    let first_links = links();
+    let first_relays = cluster_processes("rhpcc-vcdelay");
+    // The same relays stay (their pids are in the status).
+    up(&relayed);
+    let second = status();
+    // Without delay, the hosts' veth ends are bridge ports again.
+    up(&["up", "--hosts", "2"]);
+    let plain = status();
+    let plain_links = links();
+    let plain_relays = cluster_processes("rhpcc-vcdelay");
+    up(&relayed);
+    down();
+    assert_nothing_left();
+
+    assert_eq!(second, first);
+    for i in 0..2 {
+        let host = format!("{}-vh{i} 10.213.0.{} cpus=", *PREFIX, i + 1);
+        assert!(first.contains(&host), "{first}");
+        assert!(plain.contains(&host), "{plain}");
+    }
+    assert_eq!(
+        first
+            .matches("delay_impl=relay delay=1ms loss=0% relay=running,pid=")
+            .count(),
+        2,
+        "{first}"
+    );
+    assert_eq!(first_relays.len(), 2, "{first_relays:?}");
+    for i in 0..2 {
+        assert!(
+            first_relays
+                .iter()
+                .any(|c| c.ends_with(&format!(" --delay 1ms vh{i} vh{i}r "))),
+            "{first_relays:?}"
+        );
+        let port = |text: &str, dev: &str| {
+            text.lines().any(|l| {
+                l.contains(&format!(": {dev}@")) && l.contains(&format!("master {}-br0", *PREFIX))
+            })
+        };
+        // Relayed: the second pair's end is the port; plain: the host's.
+        assert!(port(&first_links, &format!("vh{i}b")), "{first_links}");
+        assert!(!port(&first_links, &format!("vh{i}")), "{first_links}");
+        assert!(port(&plain_links, &format!("vh{i}")), "{plain_links}");
+        assert!(!plain_links.contains(&format!("vh{i}r")), "{plain_links}");
+    }
+    assert_eq!(
+        plain
+            .matches("delay_impl=none delay=0ms loss=0% qdisc=")
+            .count(),
+        2,
+        "{plain}"
+    );
+    assert!(plain_relays.is_empty(), "{plain_relays:?}");
+}
+
+#[test]
+fn missing_relay_is_refused() {
+    let Some(_lock) = guard("missing_relay_is_refused") else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let up = vcluster_with(
+        dir.path(),
+        &[
+            "up",
+            "--hosts",
+            "2",
+            "--delay",
+            "1ms",
+            "--delay-impl",
+            "relay",
+        ],
+        &[("RHPCC_VCDELAY", "/nonexistent/rhpcc-vcdelay")],
+    );
+    assert_nothing_left();
+    assert_eq!(up.status, Some(2), "{}", up.stderr);
+    assert!(
+        up.stderr.contains(
+            "the userspace relay '/nonexistent/rhpcc-vcdelay' is missing (cargo build --release"
+        ),
+        "{}",
+        up.stderr
+    );
 }
 
 /// `rhpcc micro disk` on 2 virtual hosts of 2 ranks: one writer per host,
@@ -428,7 +760,17 @@ fn netem_is_applied_or_refused_cleanly() {
     let dir = tempfile::tempdir().unwrap();
     let up = vcluster(
         dir.path(),
-        &["up", "--hosts", "2", "--delay", "2ms", "--loss", "0.5%"],
+        &[
+            "up",
+            "--hosts",
+            "2",
+            "--delay",
+            "2ms",
+            "--loss",
+            "0.5%",
+            "--delay-impl",
+            "netem",
+        ],
     );
     if up.status == Some(0) {
         let qdiscs: Vec<String> = (0..2)
@@ -446,8 +788,16 @@ fn netem_is_applied_or_refused_cleanly() {
                 )
             })
             .collect();
+        let status = vcluster(dir.path(), &["status"]).stdout;
         down();
         assert_nothing_left();
+        assert_eq!(
+            status
+                .matches("delay_impl=netem delay=2ms loss=0.5% qdisc=qdisc netem")
+                .count(),
+            2,
+            "{status}"
+        );
         for q in qdiscs {
             assert!(
                 q.contains("netem") && q.contains("delay 2ms") && q.contains("loss 0.5%"),
@@ -462,7 +812,11 @@ fn netem_is_applied_or_refused_cleanly() {
         );
         assert_nothing_left();
         assert_eq!(up.status, Some(2));
-        assert!(up.stderr.contains("need tc netem"), "{}", up.stderr);
+        assert!(
+            up.stderr.contains("need tc netem, which this kernel lacks"),
+            "{}",
+            up.stderr
+        );
     }
 }
 

@@ -61,11 +61,15 @@
 //! one), and `min`/`median`/`max` are over `samples`.
 //!
 //! `placement` is the free-text label of `--placement`. `placement_facts`
-//! is present only when the run was started by `rhpcc launch` from an
-//! inventory (see `src/placement/plan.rs`): the nodes, VMs per node, cores
-//! per VM, ranks per host and total, and the hypervisor, NIC and disk
-//! driver when every host shares one (null otherwise; `kind` is `native`,
-//! `vms` or `explicit`), plus every host with its own facts.
+//! is the JSON object of `--placement-facts`, present only when given:
+//! `rhpcc launch` gives it from an inventory (see `src/placement/plan.rs`):
+//! the nodes, VMs per node, cores per VM, ranks per host and total, and the
+//! hypervisor, NIC and disk driver when every host shares one (null
+//! otherwise; `kind` is `native`, `vms` or `explicit`), plus every host with
+//! its own facts. `launch/vcluster.sh run` gives `{"virtual_cluster": true,
+//! "hosts", "cpus_per_host", "ranks_per_host", "delay", "loss",
+//! "delay_impl"}` (delay and loss as given, e.g. `"2ms"`, `"0.1%"`;
+//! `delay_impl` `"netem"` or `"relay"`; null where none).
 //!
 //! # Series (`rhpcc run --repeat R`, R > 1)
 //!
