@@ -16,6 +16,8 @@
 #   launch/vcluster.sh run --hosts K --ranks-per-host R [up options]
 #       [--placement LABEL] [--bind core|none] [--timeout S] [--bin PATH]
 #       -- [rhpcc options]
+#   launch/vcluster.sh launch --hosts K [up options] [--bin PATH]
+#       -- [rhpcc launch options, e.g. --placement 2V/1C -- micro cpu]
 # Common options (also from the environment): --prefix NAME
 # (RHPCC_VC_PREFIX, default rhpcc), --subnet A.B.C.0/24 (RHPCC_VC_SUBNET,
 # default 10.213.0.0/24).
@@ -612,6 +614,61 @@ run() {
     return "$rc"
 }
 
+# An inventory for `rhpcc launch` describing the running cluster: one node
+# (the hypervisor namespace, at the bridge's address) whose VMs are the
+# virtual hosts.
+write_inventory() {
+    local addr ns cpus
+    {
+        echo "# The virtual cluster $prefix, written by launch/vcluster.sh."
+        echo "[[node]]"
+        echo "name = \"$prefix-net\""
+        echo "address = \"$net3.254\""
+        echo "cores = $(allowed_cpus | wc -l)"
+        echo "nic = \"bridge\""
+        echo "disk = \"host\""
+        while read -r addr ns cpus _; do
+            echo "[[node.vm]]"
+            echo "name = \"$ns\""
+            echo "address = \"$addr\""
+            echo "cores = $(($(tr -cd , <<<"${cpus#cpus=}" | wc -c) + 1))"
+            echo "hypervisor = \"netns\""
+            echo "nic = \"veth\""
+            echo "disk = \"host\""
+            echo "facts = { delay = \"${delay:-0ms}\", loss = \"${loss:-0%}\", delay_impl = \"$delay_impl\" }"
+        done <"$state/hosts"
+    } >"$state/inventory.toml"
+}
+
+# `rhpcc launch` inside the cluster: the inventory above, mpirun in the
+# hypervisor namespace with the virtual cluster's transport settings (as
+# Open MPI environment variables), binding by vcluster-bind.sh.
+launch_in_cluster() {
+    [[ -n $hosts ]] || die "launch needs --hosts K"
+    [[ -x $bin ]] || die "rhpcc binary '$bin' not found (cargo build --release, or --bin PATH)"
+    [[ $here != *[[:space:]]* ]] || die "the repository path '$root' has white space, which Open MPI's rsh agent option cannot carry"
+    need_root
+    up_checks
+    trap down EXIT
+    trap 'on_signal 130' INT
+    trap 'on_signal 143' TERM
+    up
+    write_inventory
+    local rc=0
+    ip netns exec "$net_ns" env RHPCC_VC_STATE="$state" \
+        OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 \
+        OMPI_MCA_plm=rsh OMPI_MCA_plm_rsh_agent="$here/vcluster-agent.sh" \
+        OMPI_MCA_pml=ob1 OMPI_MCA_btl=self,vader,tcp \
+        OMPI_MCA_btl_tcp_if_include="$subnet" OMPI_MCA_oob_tcp_if_include="$subnet" \
+        "$bin" launch --inventory "$state/inventory.toml" --out "$state/launch" \
+        --bind none --wrap "$here/vcluster-bind.sh" --wrap core --bin "$bin" \
+        "${rhpcc_args[@]}" &
+    child=$!
+    wait "$child" || rc=$?
+    child=
+    return "$rc"
+}
+
 case $cmd in
 up)
     up_checks
@@ -622,6 +679,7 @@ up)
 down) down ;;
 status) status ;;
 run) run ;;
+launch) launch_in_cluster ;;
 -h | --help) usage ;;
-*) die "unknown command '$cmd' (up, down, status, run)" ;;
+*) die "unknown command '$cmd' (up, down, status, run, launch)" ;;
 esac

@@ -69,6 +69,18 @@ pub struct LaunchArgs {
     #[arg(long, value_enum, default_value_t = crate::placement::Mpi::Openmpi)]
     pub mpi: crate::placement::Mpi,
 
+    /// `core`: bind rank k of a host to its core k (Open MPI's rankfile,
+    /// MPICH's `-bind-to core`); `none`: no binding by the launcher (for a
+    /// `--wrap` program that binds, or threaded ranks).
+    #[arg(long, value_enum, default_value_t = crate::placement::Bind::Core)]
+    pub bind: crate::placement::Bind,
+
+    /// A program (with its arguments, one per `--wrap`) that starts rhpcc on
+    /// every rank, e.g. `--wrap numactl --wrap --localalloc`, or the virtual
+    /// cluster's binding wrapper.
+    #[arg(long, value_name = "ARG", allow_hyphen_values = true)]
+    pub wrap: Vec<String>,
+
     /// The rhpcc binary as the hosts see it. Default: this executable's
     /// path, which must then be the same on every host.
     #[arg(long, value_name = "PATH")]

@@ -625,6 +625,74 @@ fn micro_disk_writes_once_per_host() {
     assert_eq!(std::fs::read_dir(data.path()).unwrap().count(), 0);
 }
 
+/// `rhpcc launch` (not a dry run) places the ranks from an inventory of the
+/// running cluster: 2V/1C puts one rank on each virtual host, 1V/2C both on
+/// the first, and each result carries the placement and its facts.
+#[test]
+fn launch_runs_placements_from_the_clusters_inventory() {
+    let Some(_lock) = guard("launch_runs_placements_from_the_clusters_inventory") else {
+        return;
+    };
+    for (hosts, cpus, placement, want_hosts) in [
+        ("2", "1", "2V/1C", vec![0, 1]),
+        ("1", "2", "1V/2C", vec![0]),
+    ] {
+        let out = tempfile::tempdir().unwrap();
+        let json = out.path().join("cpu.json");
+        let run = vcluster(
+            out.path(),
+            &[
+                "launch",
+                "--hosts",
+                hosts,
+                "--cpus-per-host",
+                cpus,
+                "--bin",
+                RHPCC,
+                "--",
+                "--placement",
+                placement,
+                "--",
+                "micro",
+                "cpu",
+                "--numbers",
+                "2000",
+                "--quiet",
+                "--json",
+                json.to_str().unwrap(),
+            ],
+        );
+        assert_nothing_left();
+        assert_eq!(run.status, Some(0), "{}\n{}", run.stdout, run.stderr);
+        assert!(
+            run.stderr.contains("rhpcc launch: 2 ranks on"),
+            "{}",
+            run.stderr
+        );
+        let doc: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+        assert_eq!(doc["placement"], placement);
+        assert_eq!(doc["success"], true);
+        let names: Vec<String> = want_hosts
+            .iter()
+            .map(|i| format!("{}-vh{i}", *PREFIX))
+            .collect();
+        assert_eq!(doc["environment"]["hostnames"], serde_json::json!(names));
+        let facts = &doc["placement_facts"];
+        assert_eq!(facts["kind"], "vms", "{facts}");
+        assert_eq!(facts["vms_per_node"], want_hosts.len(), "{facts}");
+        assert_eq!(
+            facts["cores_per_vm"],
+            cpus.parse::<u64>().unwrap(),
+            "{facts}"
+        );
+        assert_eq!(facts["hypervisor"], "netns", "{facts}");
+        // Each rank ran its task on a core of its own host.
+        let secs = doc["tests"][0]["metrics"][0]["samples"].as_array().unwrap();
+        assert_eq!(secs.len(), 2);
+    }
+}
+
 #[test]
 fn failed_run_still_tears_down() {
     let Some(_lock) = guard("failed_run_still_tears_down") else {

@@ -20,6 +20,15 @@ pub use inventory::Inventory;
 pub use plan::{plan, FilePaths, LaunchPlan, Mpi};
 pub use spec::Placement;
 
+/// Whether `rhpcc launch` has the MPI launcher bind ranks to cores.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum Bind {
+    /// Rank k of a host on its core k.
+    Core,
+    /// No binding by the launcher.
+    None,
+}
+
 use crate::cli::LaunchArgs;
 use crate::report::atomic;
 
@@ -67,9 +76,15 @@ pub fn launch(args: &LaunchArgs) -> anyhow::Result<ExitCode> {
             .display()
             .to_string(),
     };
-    let argv = plan.command(args.mpi, &files, &bin, &args.run_args);
+    let launcher = plan::Launcher {
+        mpi: args.mpi,
+        bind: args.bind == Bind::Core,
+        wrap: args.wrap.clone(),
+    };
+    let argv = plan.command(&launcher, &files, &bin, &args.run_args);
     if args.dry_run {
         let shown: &[_] = match args.mpi {
+            Mpi::Openmpi if !launcher.bind => &contents[..1],
             Mpi::Openmpi => &contents[..2],
             Mpi::Mpich => &contents[2..3],
         };

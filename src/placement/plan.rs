@@ -27,6 +27,19 @@ pub enum Mpi {
     Mpich,
 }
 
+/// How `rhpcc launch` starts the ranks, beyond the plan itself.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Launcher {
+    pub mpi: Mpi,
+    /// Bind each rank to its core (Open MPI's rankfile, MPICH's
+    /// `-bind-to core`); false: `--bind-to none` and no rankfile, for
+    /// binding done by a wrapper.
+    pub bind: bool,
+    /// Program and arguments put before rhpcc on every rank (e.g. a
+    /// binding or profiling wrapper).
+    pub wrap: Vec<String>,
+}
+
 #[derive(Debug, Error, PartialEq, Eq)]
 pub enum PlanError {
     #[error("placement {placement}: node '{node}' has {found} VM(s) with exactly {cores} core(s){names}, the placement needs {vms}")]
@@ -208,14 +221,14 @@ impl LaunchPlan {
     /// with `micro <kind>`, `rhpcc micro <kind>` instead.
     pub fn command(
         &self,
-        mpi: Mpi,
+        launcher: &Launcher,
         files: &FilePaths,
         rhpcc: &str,
         run_args: &[String],
     ) -> Vec<String> {
         let np = self.ranks().to_string();
-        let mut argv: Vec<String> = match mpi {
-            Mpi::Openmpi => [
+        let mut argv: Vec<String> = match (launcher.mpi, launcher.bind) {
+            (Mpi::Openmpi, true) => vec![
                 "mpirun",
                 "-np",
                 &np,
@@ -223,21 +236,30 @@ impl LaunchPlan {
                 &files.openmpi_hostfile,
                 "--rankfile",
                 &files.rankfile,
-            ]
-            .map(String::from)
-            .to_vec(),
-            Mpi::Mpich => [
+            ],
+            (Mpi::Openmpi, false) => vec![
+                "mpirun",
+                "-np",
+                &np,
+                "--hostfile",
+                &files.openmpi_hostfile,
+                "--bind-to",
+                "none",
+            ],
+            (Mpi::Mpich, bind) => vec![
                 "mpiexec",
                 "-f",
                 &files.mpich_hostfile,
                 "-n",
                 &np,
                 "-bind-to",
-                "core",
-            ]
-            .map(String::from)
-            .to_vec(),
-        };
+                if bind { "core" } else { "none" },
+            ],
+        }
+        .into_iter()
+        .map(String::from)
+        .collect();
+        argv.extend(launcher.wrap.iter().cloned());
         let (sub, rest): (&[String], &[String]) = match run_args {
             [micro, _kind, rest @ ..] if micro == "micro" => (&run_args[..2], rest),
             _ => (&[], run_args),
@@ -537,7 +559,12 @@ disk = "virtio-blk"
         let p = plan_of("4V/1C").unwrap();
         let facts = p.facts().to_string();
         let args = vec!["--tests".to_string(), "stream".to_string()];
-        let cmd = p.command(Mpi::Openmpi, &files(), "/opt/rhpcc", &args);
+        let bound = |mpi| Launcher {
+            mpi,
+            bind: true,
+            wrap: Vec::new(),
+        };
+        let cmd = p.command(&bound(Mpi::Openmpi), &files(), "/opt/rhpcc", &args);
         assert_eq!(
             cmd,
             [
@@ -559,7 +586,7 @@ disk = "virtio-blk"
             ]
         );
         let micro: Vec<String> = ["micro", "net", "--duration", "2"].map(String::from).into();
-        let cmd = p.command(Mpi::Openmpi, &files(), "/opt/rhpcc", &micro);
+        let cmd = p.command(&bound(Mpi::Openmpi), &files(), "/opt/rhpcc", &micro);
         assert_eq!(
             cmd[7..],
             [
@@ -574,7 +601,28 @@ disk = "virtio-blk"
                 "2"
             ]
         );
-        let cmd = p.command(Mpi::Mpich, &files(), "rhpcc", &[]);
+        let wrapped = Launcher {
+            mpi: Mpi::Openmpi,
+            bind: false,
+            wrap: vec!["bind.sh".into(), "core".into()],
+        };
+        let cmd = p.command(&wrapped, &files(), "/opt/rhpcc", &args);
+        assert_eq!(
+            cmd[..10],
+            [
+                "mpirun",
+                "-np",
+                "8",
+                "--hostfile",
+                "out/hostfile",
+                "--bind-to",
+                "none",
+                "bind.sh",
+                "core",
+                "/opt/rhpcc"
+            ]
+        );
+        let cmd = p.command(&bound(Mpi::Mpich), &files(), "rhpcc", &[]);
         assert_eq!(
             cmd[..8],
             [
