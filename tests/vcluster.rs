@@ -564,65 +564,74 @@ fn micro_disk_writes_once_per_host() {
     let Some(_lock) = guard("micro_disk_writes_once_per_host") else {
         return;
     };
-    let out = tempfile::tempdir().unwrap();
-    let data = tempfile::tempdir().unwrap();
-    let run = vcluster(
-        out.path(),
-        &[
-            "run",
-            "--hosts",
-            "2",
-            "--ranks-per-host",
-            "2",
-            "--timeout",
-            MPIRUN_TIMEOUT_S,
-            "--bin",
-            RHPCC,
-            "--",
-            "micro",
-            "disk",
-            "--dir",
-            data.path().to_str().unwrap(),
-            "--size",
-            "1M",
-            "--block-sizes",
-            "4096",
-            "--modes",
-            "buffered,fsync",
-            "--quiet",
-        ],
-    );
-    assert_nothing_left();
-    assert_eq!(run.status, Some(0), "{}\n{}", run.stdout, run.stderr);
-    let text = std::fs::read_to_string(out.path().join("rhpcc-micro-disk.json")).unwrap();
-    let doc: serde_json::Value = serde_json::from_str(&text).unwrap();
-    let test = &doc["tests"][0];
-    let hosts = test["parameters"]["hosts"].as_array().unwrap();
-    let names: Vec<_> = hosts.iter().map(|h| h["host"].as_str().unwrap()).collect();
-    assert_eq!(
-        names,
-        [format!("{}-vh0", *PREFIX), format!("{}-vh1", *PREFIX)]
-    );
-    let ranks: Vec<_> = hosts.iter().map(|h| h["rank"].as_u64().unwrap()).collect();
-    assert_eq!(ranks, [0, 2], "the first rank of each host writes");
-    for h in hosts {
-        assert_eq!(h["writers_on_filesystem"], 2, "{h}");
-    }
-    for m in test["metrics"].as_array().unwrap() {
-        let n = m["samples"].as_array().unwrap().len();
-        let key = m["key"].as_str().unwrap();
-        if key.ends_with("WriteRatio") {
-            assert_eq!(n, 1, "one shared counter: {m}");
-        } else {
-            assert_eq!(n, 2, "one sample per host: {m}");
+    // (hosts, ranks per host, the writing ranks)
+    for (hosts, writers) in [(2usize, vec![0u64, 2]), (1, vec![0])] {
+        let out = tempfile::tempdir().unwrap();
+        let data = tempfile::tempdir().unwrap();
+        let run = vcluster(
+            out.path(),
+            &[
+                "run",
+                "--hosts",
+                &hosts.to_string(),
+                "--ranks-per-host",
+                "2",
+                "--timeout",
+                MPIRUN_TIMEOUT_S,
+                "--bin",
+                RHPCC,
+                "--",
+                "micro",
+                "disk",
+                "--dir",
+                data.path().to_str().unwrap(),
+                "--size",
+                "1M",
+                "--block-sizes",
+                "4096",
+                "--modes",
+                "buffered,fsync",
+                "--quiet",
+            ],
+        );
+        assert_nothing_left();
+        assert_eq!(run.status, Some(0), "{}\n{}", run.stdout, run.stderr);
+        let text = std::fs::read_to_string(out.path().join("rhpcc-micro-disk.json")).unwrap();
+        let doc: serde_json::Value = serde_json::from_str(&text).unwrap();
+        let test = &doc["tests"][0];
+        let hosts_doc = test["parameters"]["hosts"].as_array().unwrap();
+        let names: Vec<_> = hosts_doc
+            .iter()
+            .map(|h| h["host"].as_str().unwrap().to_string())
+            .collect();
+        let want: Vec<_> = (0..hosts).map(|i| format!("{}-vh{i}", *PREFIX)).collect();
+        assert_eq!(names, want);
+        let ranks: Vec<_> = hosts_doc
+            .iter()
+            .map(|h| h["rank"].as_u64().unwrap())
+            .collect();
+        assert_eq!(ranks, writers, "the first rank of each host writes");
+        for h in hosts_doc {
+            assert_eq!(h["writers_on_filesystem"], hosts, "{h}");
         }
+        for m in test["metrics"].as_array().unwrap() {
+            let n = m["samples"].as_array().unwrap().len();
+            let key = m["key"].as_str().unwrap();
+            if key.ends_with("WriteRatio") {
+                assert_eq!(n, 1, "one shared counter: {m}");
+            } else {
+                assert_eq!(n, hosts, "one sample per host: {m}");
+                let v = m["value"].as_f64().unwrap();
+                assert!(v > 0.0 && v.is_finite(), "{m}");
+            }
+        }
+        assert!(test["metrics"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|m| m["key"] == "MicroDisk_Fsync_MBs_4096"));
+        assert_eq!(std::fs::read_dir(data.path()).unwrap().count(), 0);
     }
-    assert!(test["metrics"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .any(|m| m["key"] == "MicroDisk_Fsync_MBs_4096"));
-    assert_eq!(std::fs::read_dir(data.path()).unwrap().count(), 0);
 }
 
 /// `rhpcc launch` (not a dry run) places the ranks from an inventory of the
@@ -687,9 +696,13 @@ fn launch_runs_placements_from_the_clusters_inventory() {
             "{facts}"
         );
         assert_eq!(facts["hypervisor"], "netns", "{facts}");
-        // Each rank ran its task on a core of its own host.
+        // One task per rank, each timed.
         let secs = doc["tests"][0]["metrics"][0]["samples"].as_array().unwrap();
         assert_eq!(secs.len(), 2);
+        for s in secs {
+            let s = s.as_f64().unwrap();
+            assert!(s > 0.0 && s < 60.0, "{secs:?}");
+        }
     }
 }
 
