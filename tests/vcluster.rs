@@ -43,22 +43,7 @@ static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
 static SKIP: LazyLock<Option<String>> = LazyLock::new(skip_reason);
 
 fn skip_reason() -> Option<String> {
-    let uid = Command::new("id").arg("-u").output().ok()?;
-    if String::from_utf8_lossy(&uid.stdout).trim() != "0" {
-        return Some("not root (network namespaces need root)".into());
-    }
-    let probe = format!("{}-probe", *PREFIX);
-    match Command::new("ip").args(["netns", "add", &probe]).output() {
-        Ok(out) if out.status.success() => {
-            let _ = Command::new("ip").args(["netns", "del", &probe]).status();
-            None
-        }
-        Ok(out) => Some(format!(
-            "'ip netns add' fails: {}",
-            String::from_utf8_lossy(&out.stderr).trim()
-        )),
-        Err(e) => Some(format!("'ip' not found ({e}); install iproute2")),
-    }
+    common::netns_skip_reason(&format!("{}-probe", *PREFIX))
 }
 
 /// Holds the lock for a test, or says why the test is skipped.

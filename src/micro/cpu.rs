@@ -240,13 +240,7 @@ mod tests {
             start: u32::MAX - 5,
             threads: 1,
             inject_fault: false,
-            common: Common {
-                json: None,
-                placement: None,
-                placement_facts: None,
-                repeat: 1,
-                quiet: true,
-            },
+            common: Common::for_tests(),
         };
         let e = args.check().unwrap_err().to_string();
         assert!(e.contains("--start") && e.contains("2^32"), "{e}");

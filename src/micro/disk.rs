@@ -1201,13 +1201,7 @@ mod tests {
             modes: parse_modes("buffered,fsync,direct").unwrap(),
             inject_fault: false,
             no_tmpfile: false,
-            common: Common {
-                json: None,
-                placement: None,
-                placement_facts: None,
-                repeat: 1,
-                quiet: true,
-            },
+            common: Common::for_tests(),
         }
     }
 

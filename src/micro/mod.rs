@@ -74,6 +74,20 @@ pub struct Common {
     pub quiet: bool,
 }
 
+impl Common {
+    /// The options as the command line leaves them by default, but quiet.
+    #[cfg(test)]
+    pub fn for_tests() -> Common {
+        Common {
+            json: None,
+            placement: None,
+            placement_facts: None,
+            repeat: 1,
+            quiet: true,
+        }
+    }
+}
+
 impl MicroCommand {
     pub fn name(&self) -> &'static str {
         match self {

@@ -1319,13 +1319,7 @@ mod tests {
             listen: None,
             io_timeout: 5.0,
             inject_fault: false,
-            common: Common {
-                json: None,
-                placement: None,
-                placement_facts: None,
-                repeat: 1,
-                quiet: true,
-            },
+            common: Common::for_tests(),
         }
     }
 
