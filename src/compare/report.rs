@@ -101,19 +101,24 @@ fn ratio_cell(def: &FigureDef, cell: &Cell, is_baseline: bool) -> String {
                 "worse"
             };
             format!(
-                "{} ± {} ({}, {verdict})",
+                "{} ± {} ({}{verdict})",
                 sig(r.value),
                 sig(h),
                 percent(r.value)
             )
         }
-        _ => format!("{} (± n/a, {})", sig(r.value), percent(r.value)),
+        _ => format!("{} ({}± n/a)", sig(r.value), percent(r.value)),
     }
 }
 
 /// The ratio as a difference in percent, `+3.1%` or `-12.0%`.
+/// Followed by `, `; empty from 10 times the baseline on, where the ratio
+/// itself reads better (`+423114.2%`).
 fn percent(ratio: f64) -> String {
-    format!("{:+.1}%", (ratio - 1.0) * 100.0)
+    if ratio.abs() >= 10.0 {
+        return String::new();
+    }
+    format!("{:+.1}%, ", (ratio - 1.0) * 100.0)
 }
 
 fn header(c: &Comparison) -> Vec<String> {
@@ -297,6 +302,14 @@ pub fn markdown(c: &Comparison) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn difference_in_percent_below_ten_times() {
+        assert_eq!(percent(0.5), "-50.0%, ");
+        assert_eq!(percent(1.031), "+3.1%, ");
+        assert_eq!(percent(9.99), "+899.0%, ");
+        assert_eq!(percent(4232.0), "");
+    }
 
     #[test]
     fn four_significant_digits() {
