@@ -337,7 +337,8 @@ mod tests {
              | PTRANS | native | 3 | 1.000 | [0.7516, 1.248] | 0.9000 | 1.100 | 1 (baseline) |\n\
              |  | vm | 3 | 0.5000 | [0.2516, 0.7484] | 0.4000 | 0.6000 | 0.5000 ± 0.2777 (-50.0%, worse) |\n",
             "|  | vm | 0 | missing (n=0) | - | - | - | - |\n",
-            "\n## Notes\n\n- HPL (HPL_Tflops): no value in the 3 documents of placement vm",
+            "\n## Notes\n\n- Node-to-node latency: avg ping-pong; natural ring; random ring in no document",
+            "\n- HPL (HPL_Tflops): no value in the 3 documents of placement vm",
         ] {
             assert!(md.contains(want), "{want}\nnot in\n{md}");
         }
@@ -400,8 +401,9 @@ HPL     native     3          11.00  [8.516, 13.48]  10.00  12.00  1 (baseline)
         vm         0  missing (n=0)  -                   -      -  -
 
 Notes:
+- Node-to-node latency: avg ping-pong; natural ring; random ring in no document (not run, or -1).
 - HPL (HPL_Tflops): no value in the 3 documents of placement vm (not run, or -1): missing (n=0).
-- Not in any document (not run, or -1): StarSTREAM_Copy, StarSTREAM_Scale, StarSTREAM_Add, StarSTREAM_Triad, SingleSTREAM_Copy, SingleSTREAM_Scale, SingleSTREAM_Add, SingleSTREAM_Triad, AvgPingPongLatency_usec, NaturallyOrderedRingLatency_usec, RandomlyOrderedRingLatency_usec, MinPingPongBandwidth_GBytes, AvgPingPongBandwidth_GBytes, NaturallyOrderedRingBandwidth_GBytes, RandomlyOrderedRingBandwidth_GBytes, MPIRandomAccess_GUPs, MPIRandomAccess_LCG_GUPs, StarDGEMM_Gflops, SingleDGEMM_Gflops, MPIFFT_Gflops, StarFFT_Gflops, SingleFFT_Gflops.
+- Not in any document (not run, or -1): StarSTREAM_Copy, StarSTREAM_Scale, StarSTREAM_Add, StarSTREAM_Triad, SingleSTREAM_Copy, SingleSTREAM_Scale, SingleSTREAM_Add, SingleSTREAM_Triad, MinPingPongBandwidth_GBytes, AvgPingPongBandwidth_GBytes, NaturallyOrderedRingBandwidth_GBytes, RandomlyOrderedRingBandwidth_GBytes, MPIRandomAccess_GUPs, MPIRandomAccess_LCG_GUPs, StarDGEMM_Gflops, SingleDGEMM_Gflops, MPIFFT_Gflops, StarFFT_Gflops, SingleFFT_Gflops.
 - Each run document is one sample. mean: arithmetic mean over the samples; 95% CI: mean ± t(0.975, n-1) × s/√n (Student's t, s the sample standard deviation); min and max over the samples; ratio: placement mean / baseline mean, ± the half-width of its approximate 95% interval, t(0.975, min(n)-1) × the delta-method standard error √((se_a/b)² + (a·se_b/b²)²). "better"/"worse" (by the metric's direction) when that interval excludes 1, else "within noise"; with one sample on either side the spread is unknown (n/a).
 "#;
         assert_eq!(got, want, "\n{got}");
