@@ -52,6 +52,7 @@ pub mod lu;
 pub mod matrix;
 pub mod report;
 pub mod residual;
+pub mod scratch;
 pub mod solve;
 pub mod swap;
 pub mod update;

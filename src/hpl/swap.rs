@@ -39,6 +39,7 @@ use mpi::traits::*;
 use rhpcc_kernels::hpl::matgen::{indxg2l, indxg2p};
 
 use super::matrix::LocalMatrix;
+use super::scratch;
 use crate::config::Swap;
 use crate::grid::ProcessGrid;
 
@@ -118,7 +119,7 @@ pub fn apply(
 
     // Slot layout: every touched row has `nt` values at `slot[i] * nt`;
     // this process fills the rows it owns.
-    let mut all = vec![0.0f64; slots.total() * nt];
+    let mut all = scratch::take(slots.total() * nt);
     // Column by column: the local matrix is column-major, so this reads
     // each column once and writes at most 2 jb sequential streams.
     let owned: Vec<(usize, usize)> = (0..x.rows.len())
@@ -136,13 +137,12 @@ pub fn apply(
         Swap::SpreadRoll => true,
         Swap::Mix => nt > threshold,
     };
-    let mut u = vec![0.0f64; jb * nt];
+    let mut u = scratch::take(jb * nt);
     // The rows below the panel this process owns that change, with the
     // buffer and slot their new content is in.
-    let new_rows: Vec<f64>;
+    let mut new_rows_buf: Option<Vec<f64>> = None;
     let from: &[f64] = if p > 1 && spread_roll {
-        new_rows = spread_and_roll(grid, &x, &slots, me, nt, &mut all, &mut u);
-        &new_rows
+        &*new_rows_buf.insert(spread_and_roll(grid, &x, &slots, me, nt, &mut all, &mut u))
     } else {
         if p > 1 {
             binary_exchange(grid, &slots, me, nt, &mut all);
@@ -168,6 +168,10 @@ pub fn apply(
         for &(lr, at) in &changed {
             a[lr] = from[at + c];
         }
+    }
+    scratch::give(all);
+    if let Some(v) = new_rows_buf {
+        scratch::give(v);
     }
     u
 }
@@ -277,14 +281,20 @@ fn binary_exchange(grid: &ProcessGrid, s: &Slots, me: usize, nt: usize, all: &mu
             let mine = me & !(width - 1);
             let theirs = partner & !(width - 1);
             let pack = |base: usize, all: &[f64]| -> Vec<f64> {
-                let mut v = all[s.span(base..base + width, nt)].to_vec();
-                v.extend_from_slice(&all[s.span(base + ip2..base + ip2 + width, nt)]);
+                let (a, b) = (
+                    s.span(base..base + width, nt),
+                    s.span(base + ip2..base + ip2 + width, nt),
+                );
+                let mut v = scratch::take(a.len() + b.len());
+                let (va, vb) = v.split_at_mut(a.len());
+                va.copy_from_slice(&all[a]);
+                vb.copy_from_slice(&all[b]);
                 v
             };
             let send = pack(mine, all);
             let lo = s.span(theirs..theirs + width, nt);
             let hi = s.span(theirs + ip2..theirs + ip2 + width, nt);
-            let mut recv = vec![0.0f64; lo.len() + hi.len()];
+            let mut recv = scratch::take(lo.len() + hi.len());
             mpi::point_to_point::send_receive_into(
                 &send[..],
                 &comm.process_at_rank(s.row_at(partner)),
@@ -294,6 +304,8 @@ fn binary_exchange(grid: &ProcessGrid, s: &Slots, me: usize, nt: usize, all: &mu
             let (a, b) = recv.split_at(lo.len());
             all[lo].copy_from_slice(a);
             all[hi].copy_from_slice(b);
+            scratch::give(send);
+            scratch::give(recv);
             width <<= 1;
         }
         if me + ip2 < p {
@@ -332,7 +344,7 @@ fn spread_and_roll(
     let mine = s.span(me..me + 1, nt);
 
     // Gather the touched rows on icurrow; it builds U and the new rows.
-    let mut new_rows = vec![0.0f64; all.len()];
+    let mut new_rows = scratch::take(all.len());
     if me == 0 {
         let own = all[mine.clone()].to_vec();
         {

@@ -87,6 +87,7 @@ pub fn update(
     };
     let below = panel.rows - skip;
     if below == 0 {
+        super::scratch::give(u);
         poll();
         return;
     }
@@ -103,6 +104,7 @@ pub fn update(
         );
         poll();
     }
+    super::scratch::give(u);
 }
 
 /// One process row: HPL's `nprow == 1` branch of `HPL_pdupdateTT`. The
