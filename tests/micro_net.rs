@@ -7,17 +7,12 @@
 //!
 //! The virtual cluster needs root and network namespaces; without them
 //! those tests print why and pass (CI runs as root). They use their own
-//! prefix (`rn<pid>`) and run one at a time; run this file under
+//! prefix (`rt<pid>`, `tests/common/vcluster.rs`) and run one at a time; run this file under
 //! `flock /tmp/rhpcc-vcluster.lock` where others share the machine.
 
 mod common;
 
-use std::io::Write;
-use std::path::Path;
-use std::process::{Command, Stdio};
-use std::sync::{LazyLock, Mutex};
-use std::time::{Duration, Instant};
-
+use common::vcluster::{assert_nothing_left, guard, tx_bytes, vcluster};
 use common::{mpirun, singleton, Run, RHPCC};
 use serde_json::Value;
 
@@ -208,33 +203,21 @@ fn injected_fault_fails_the_run() {
 
 // --- the virtual cluster ---------------------------------------------------
 
-static PREFIX: LazyLock<String> = LazyLock::new(|| format!("rn{}", std::process::id()));
-const SCRIPT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/launch/vcluster.sh");
-const TIMEOUT: Duration = Duration::from_secs(240);
-static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
-static SKIP: LazyLock<Option<String>> = LazyLock::new(skip_reason);
-
-fn skip_reason() -> Option<String> {
-    common::netns_skip_reason(&format!("{}-probe", *PREFIX))
-}
-
 /// `vcluster.sh run` of `micro net` on `hosts` x `ranks`, labelled `label`;
 /// checks that nothing of the cluster is left. The directory holds the
 /// results document.
 fn on_vcluster(hosts: usize, ranks: usize, label: &str) -> Option<(tempfile::TempDir, Run)> {
-    if let Some(why) = &*SKIP {
-        let _ = writeln!(
-            std::io::stderr(),
-            "SKIPPED micro_net vcluster {hosts}x{ranks}: {why}"
-        );
-        return None;
-    }
-    let _lock = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
+    let _lock = guard(&format!("micro_net vcluster {hosts}x{ranks}"))?;
     let dir = tempfile::tempdir().unwrap();
     let (h, r) = (hosts.to_string(), ranks.to_string());
-    let mut child = Command::new("bash")
-        .args([SCRIPT, "run", "--hosts", &h, "--ranks-per-host", &r])
-        .args([
+    let run = vcluster(
+        dir.path(),
+        &[
+            "run",
+            "--hosts",
+            &h,
+            "--ranks-per-host",
+            &r,
             "--placement",
             label,
             "--timeout",
@@ -242,63 +225,23 @@ fn on_vcluster(hosts: usize, ranks: usize, label: &str) -> Option<(tempfile::Tem
             "--bin",
             RHPCC,
             "--",
-        ])
-        .args(["micro", "net", "--duration", "0.5", "--pairs", "1,2"])
-        .args(["--json", "rhpcc-results.json"])
-        .env("RHPCC_VC_PREFIX", &*PREFIX)
-        .env_remove("RHPCC_VC_SUBNET")
-        .current_dir(dir.path())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("vcluster.sh starts");
-    let start = Instant::now();
-    while child.try_wait().unwrap().is_none() {
-        if start.elapsed() > TIMEOUT {
-            // SIGTERM: the script's trap tears the cluster down.
-            let _ = Command::new("kill")
-                .args(["-TERM", &child.id().to_string()])
-                .status();
-            std::thread::sleep(Duration::from_secs(20));
-            let _ = child.kill();
-            panic!("vcluster.sh run hung for {TIMEOUT:?}");
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    let out = child.wait_with_output().unwrap();
-    let namespaces = String::from_utf8_lossy(
-        &Command::new("ip")
-            .args(["netns", "list"])
-            .output()
-            .unwrap()
-            .stdout,
-    )
-    .into_owned();
-    assert!(
-        !namespaces.contains(&format!("{}-", *PREFIX)),
-        "namespaces left:\n{namespaces}"
+            "micro",
+            "net",
+            "--duration",
+            "0.5",
+            "--pairs",
+            "1,2",
+            "--json",
+            "rhpcc-results.json",
+        ],
     );
-    assert!(!Path::new(&format!("/run/{}-vcluster", *PREFIX)).exists());
-    let run = Run {
-        status: out.status.code(),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-        dir: dir.path().to_path_buf(),
-    };
+    assert_nothing_left();
     Some((dir, run))
 }
 
-/// Bytes each virtual host's eth0 sent during the run (the script's
-/// "traffic" lines).
-fn tx_bytes(run: &Run) -> Vec<u64> {
-    run.stderr
-        .lines()
-        .filter_map(|l| l.strip_prefix("vcluster: traffic "))
-        .map(|l| {
-            let tx = l.split_whitespace().nth(1).unwrap();
-            tx.strip_prefix("tx_bytes=").unwrap().parse().unwrap()
-        })
-        .collect()
+/// Bytes each virtual host's eth0 sent during the run, in host order.
+fn tx(run: &Run) -> Vec<u64> {
+    tx_bytes(run).into_iter().map(|(_, b)| b).collect()
 }
 
 #[test]
@@ -313,7 +256,7 @@ fn vcluster_one_host_two_ranks_uses_the_loopback() {
     assert_eq!(p["address"], "127.0.0.1");
     assert_eq!(p["same_host"], true);
     // The streams stay inside the virtual host.
-    let tx = tx_bytes(&run);
+    let tx = tx(&run);
     assert_eq!(tx.len(), 1, "{}", run.stderr);
     assert!(tx[0] < 1 << 20, "{} bytes over the bridge", tx[0]);
 }
@@ -351,7 +294,7 @@ fn vcluster_two_hosts_one_rank_each_use_the_bridge() {
         .filter(|l| l.trim_start().starts_with("all "))
         .map(|l| l.split_whitespace().nth(1).unwrap().parse::<u64>().unwrap())
         .sum();
-    let tx = tx_bytes(&run);
+    let tx = tx(&run);
     assert_eq!(tx.len(), 2, "{}", run.stderr);
     assert!(
         section_bytes > 0 && tx[0] >= section_bytes,

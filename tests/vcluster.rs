@@ -21,45 +21,19 @@ mod common;
 use std::io::Write;
 use std::path::Path;
 use std::process::{Command, Stdio};
-use std::sync::{LazyLock, Mutex};
+use std::sync::LazyLock;
 use std::time::{Duration, Instant};
 
+use common::vcluster::{
+    assert_nothing_left, down, guard, sh, tx_bytes, vcluster, vcluster_with, PREFIX, SCRIPT,
+};
 use common::{workdir, Run, RHPCC};
 
-static PREFIX: LazyLock<String> = LazyLock::new(|| format!("rt{}", std::process::id()));
-const SCRIPT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/launch/vcluster.sh");
-/// Longest a script call may take; mpirun gets less (`--timeout`), so the
-/// script's own teardown runs first.
-const TIMEOUT: Duration = Duration::from_secs(240);
 const MPIRUN_TIMEOUT_S: &str = "180";
 /// The delay of the delay test, and the bound that the latency without it
 /// stays far below.
 const DELAY: &str = "2ms";
 const DELAY_US: f64 = 2000.0;
-
-static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
-
-/// Why these tests cannot run here, if they cannot; probed once.
-static SKIP: LazyLock<Option<String>> = LazyLock::new(skip_reason);
-
-fn skip_reason() -> Option<String> {
-    common::netns_skip_reason(&format!("{}-probe", *PREFIX))
-}
-
-/// Holds the lock for a test, or says why the test is skipped.
-fn guard(test: &str) -> Option<std::sync::MutexGuard<'static, ()>> {
-    if let Some(why) = &*SKIP {
-        // Straight to stderr: the test harness would hide eprintln! output.
-        let _ = writeln!(std::io::stderr(), "SKIPPED vcluster::{test}: {why}");
-        return None;
-    }
-    Some(ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner()))
-}
-
-fn sh(cmd: &str, args: &[&str]) -> String {
-    let out = Command::new(cmd).args(args).output().expect("command runs");
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
 
 /// The relay binary beside the rhpcc under test; the tests that use it
 /// call this first, so that a missing or stale one is said plainly.
@@ -88,103 +62,6 @@ fn relay_bin() -> &'static str {
             "the relay binary is needed: {why}; build it with 'cargo build --release -p rhpcc-vcdelay' (cargo test --workspace builds it)"
         ),
     }
-}
-
-/// Runs `vcluster.sh <args>` with the tests' prefix in `dir`; a call that
-/// hangs is sent SIGTERM (whose trap tears down), then killed.
-fn vcluster(dir: &Path, args: &[&str]) -> Run {
-    vcluster_with(dir, args, &[])
-}
-
-/// `vcluster` with more environment variables.
-fn vcluster_with(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Run {
-    let relay = Path::new(RHPCC).with_file_name("rhpcc-vcdelay");
-    let mut child = Command::new("bash")
-        .arg(SCRIPT)
-        .args(args)
-        .env("RHPCC_VC_PREFIX", &*PREFIX)
-        .env("RHPCC_VCDELAY", relay)
-        .envs(env.iter().copied())
-        .current_dir(dir)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("vcluster.sh starts");
-    let start = Instant::now();
-    while child.try_wait().expect("wait").is_none() {
-        if start.elapsed() > TIMEOUT {
-            let pid = child.id().to_string();
-            let _ = Command::new("kill").args(["-TERM", &pid]).status();
-            std::thread::sleep(Duration::from_secs(20));
-            let _ = child.kill();
-            let out = child.wait_with_output().unwrap();
-            down();
-            panic!(
-                "vcluster.sh {args:?} hung for {TIMEOUT:?}\nstdout:\n{}\nstderr:\n{}",
-                String::from_utf8_lossy(&out.stdout),
-                String::from_utf8_lossy(&out.stderr)
-            );
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    let out = child.wait_with_output().unwrap();
-    Run {
-        status: out.status.code(),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-        dir: dir.to_path_buf(),
-    }
-}
-
-fn down() {
-    let out = Command::new("bash")
-        .args([SCRIPT, "down"])
-        .env("RHPCC_VC_PREFIX", &*PREFIX)
-        .output()
-        .expect("vcluster.sh down starts");
-    assert!(
-        out.status.success(),
-        "vcluster.sh down failed:\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-}
-
-/// Nothing of the prefix remains: namespaces (and with them the bridge and
-/// the veth pairs), links in this namespace, the state directory, processes.
-fn assert_nothing_left() {
-    let namespaces = sh("ip", &["netns", "list"]);
-    assert!(
-        !namespaces.contains(&format!("{}-", *PREFIX)),
-        "namespaces left:\n{namespaces}"
-    );
-    let links = sh("ip", &["-o", "link", "show"]);
-    assert!(!links.contains(PREFIX.as_str()), "links left:\n{links}");
-    let state = format!("/run/{}-vcluster", *PREFIX);
-    assert!(!Path::new(&state).exists(), "{state} left");
-    // mpirun, orted, the ranks and the relays carry the state directory in
-    // their environment.
-    let mark = format!("RHPCC_VC_STATE={state}\0");
-    for entry in std::fs::read_dir("/proc").unwrap().flatten() {
-        if let Ok(env) = std::fs::read(entry.path().join("environ")) {
-            let env = String::from_utf8_lossy(&env);
-            assert!(!env.contains(&mark), "process {:?} left", entry.file_name());
-        }
-    }
-}
-
-/// Bytes each virtual host sent over its eth0 during the run, from the
-/// script's "traffic" lines.
-fn tx_bytes(run: &Run) -> Vec<(String, u64)> {
-    run.stderr
-        .lines()
-        .filter_map(|l| l.strip_prefix("vcluster: traffic "))
-        .map(|l| {
-            let mut words = l.split_whitespace();
-            let host = words.next().unwrap().to_string();
-            let tx = words.next().unwrap().strip_prefix("tx_bytes=").unwrap();
-            (host, tx.parse().unwrap())
-        })
-        .collect()
 }
 
 /// Runs a small suite on `hosts` x `ranks_per_host` and checks it verified,

@@ -263,13 +263,7 @@ pub fn resolve(args: &RunArgs, job: &JobShape, cwd: &Path) -> Result<Config, Con
     if args.repeat < 1 {
         return Err(flag("--repeat", "an integer >= 1", args.repeat));
     }
-    let placement_facts = match &args.placement_facts {
-        None => None,
-        Some(text) => match serde_json::from_str::<serde_json::Value>(text) {
-            Ok(v) if v.is_object() => Some(v),
-            _ => return Err(flag("--placement-facts", "a JSON object", text)),
-        },
-    };
+    let placement_facts = placement_facts(args.placement_facts.as_deref())?;
     for (name, v) in [
         ("--n", args.n),
         ("--nb", args.nb),
@@ -381,6 +375,19 @@ pub fn resolve(args: &RunArgs, job: &JobShape, cwd: &Path) -> Result<Config, Con
             .transpose()?,
         ra_time_bound: args.ra_time_bound,
     })
+}
+
+/// `--placement-facts`: a JSON object (of `rhpcc run` and `rhpcc micro`).
+pub fn placement_facts(text: Option<&str>) -> Result<Option<serde_json::Value>, ConfigError> {
+    match text.map(serde_json::from_str::<serde_json::Value>) {
+        None => Ok(None),
+        Some(Ok(v)) if v.is_object() => Ok(Some(v)),
+        Some(_) => Err(flag(
+            "--placement-facts",
+            "a JSON object",
+            text.unwrap_or_default(),
+        )),
+    }
 }
 
 fn flag(flag: &'static str, expected: &str, found: impl ToString) -> ConfigError {

@@ -134,13 +134,7 @@ fn check(cmd: &MicroCommand) -> anyhow::Result<Checked> {
     if c.repeat < 1 {
         bail!("--repeat: expected an integer >= 1, got {}", c.repeat);
     }
-    let placement_facts = match &c.placement_facts {
-        None => None,
-        Some(text) => match serde_json::from_str::<Value>(text) {
-            Ok(v) if v.is_object() => Some(v),
-            _ => bail!("--placement-facts: expected a JSON object, got {text:?}"),
-        },
-    };
+    let placement_facts = crate::config::placement_facts(c.placement_facts.as_deref())?;
     let json = c
         .json
         .clone()

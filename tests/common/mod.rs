@@ -3,6 +3,8 @@
 
 #![allow(dead_code)]
 
+pub mod vcluster;
+
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
@@ -132,25 +134,4 @@ pub fn num(s: &BTreeMap<String, String>, key: &str) -> f64 {
         .unwrap_or_else(|| panic!("summary key {key} missing"))
         .parse()
         .unwrap_or_else(|_| panic!("summary key {key} is not a number"))
-}
-
-/// Why tests that build network namespaces cannot run here, if they
-/// cannot: not root, or `ip netns add` fails (an unprivileged container).
-/// `probe` names the scratch namespace tried and removed.
-pub fn netns_skip_reason(probe: &str) -> Option<String> {
-    let uid = Command::new("id").arg("-u").output().ok()?;
-    if String::from_utf8_lossy(&uid.stdout).trim() != "0" {
-        return Some("not root (network namespaces need root)".into());
-    }
-    match Command::new("ip").args(["netns", "add", probe]).output() {
-        Ok(out) if out.status.success() => {
-            let _ = Command::new("ip").args(["netns", "del", probe]).status();
-            None
-        }
-        Ok(out) => Some(format!(
-            "'ip netns add' fails: {}",
-            String::from_utf8_lossy(&out.stderr).trim()
-        )),
-        Err(e) => Some(format!("'ip' not found ({e}); install iproute2")),
-    }
 }
