@@ -184,10 +184,18 @@ pub struct RunArgs {
     pub repeat: usize,
 
     /// STREAM's stores: `auto` (non-temporal for arrays of 2^20 elements or
-    /// more, where the CPU has AVX-512), `cached` (ordinary stores, as the
-    /// reference) or `streaming`.
+    /// more, on x86-64), `cached` (ordinary stores, as the reference) or
+    /// `streaming`.
     #[arg(long, value_enum, default_value_t = StreamStores::Auto)]
     pub stream_stores: StreamStores,
+
+    /// Instruction-set level of rhpcc's own vector code (STREAM, the PTRANS
+    /// tiles, rustfft's path): `auto`, the best each CPU has, or a lower
+    /// level to force (`avx2`, `portable`; `avx512`). A level some rank's
+    /// CPU lacks stops the run. faer's GEMM (HPL, DGEMM) and the FMA peak
+    /// probe that HPL's efficiency divides by keep the CPU's own level.
+    #[arg(long, value_enum, env = "RHPCC_ISA", default_value_t = crate::cpu::IsaChoice::Auto)]
+    pub isa: crate::cpu::IsaChoice,
 
     /// Show a progress line for long tests on rank 0's standard error. On by
     /// itself when that is a terminal, which it never is under mpirun (Open

@@ -11,6 +11,7 @@
 pub mod cli;
 pub mod compare;
 pub mod config;
+pub mod cpu;
 pub mod dgemm;
 pub mod fft;
 pub mod grid;

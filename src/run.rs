@@ -54,6 +54,15 @@ fn run(args: &RunArgs) -> anyhow::Result<ExitCode> {
             return Ok(ExitCode::from(EXIT_CONFIG));
         }
     };
+    let cpu = match crate::cpu::choose(&world, cfg.isa) {
+        Ok(cpu) => cpu,
+        Err(msg) => {
+            if world.is_root() {
+                eprintln!("rhpcc: error: {msg}");
+            }
+            return Ok(ExitCode::from(EXIT_CONFIG));
+        }
+    };
     // Rank 0's run documents so far, for the series of `--repeat`.
     let mut series: Vec<String> = Vec::new();
     let mut success = true;
@@ -61,7 +70,7 @@ fn run(args: &RunArgs) -> anyhow::Result<ExitCode> {
         if world.is_root() && cfg.repeat > 1 && !cfg.quiet {
             println!("Repetition {} of {}", repetition + 1, cfg.repeat);
         }
-        success &= run_once(&world, &cfg, &mut series)?;
+        success &= run_once(&world, &cfg, &cpu, &mut series)?;
     }
     Ok(if success {
         ExitCode::SUCCESS
@@ -71,7 +80,12 @@ fn run(args: &RunArgs) -> anyhow::Result<ExitCode> {
 }
 
 /// One run of the selected tests; true when every verification passed.
-fn run_once(world: &World, cfg: &Config, series: &mut Vec<String>) -> anyhow::Result<bool> {
+fn run_once(
+    world: &World,
+    cfg: &Config,
+    cpu: &crate::cpu::JobCpu,
+    series: &mut Vec<String>,
+) -> anyhow::Result<bool> {
     let started = SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map_or(0, |d| d.as_secs());
@@ -135,7 +149,7 @@ fn run_once(world: &World, cfg: &Config, series: &mut Vec<String>) -> anyhow::Re
     // exits non-zero (failed verification) makes mpirun kill the others.
     let written = if world.is_root() {
         write_reports(
-            world, cfg, &mut out, &facts, &results, success, started, series,
+            world, cfg, cpu, &mut out, &facts, &results, success, started, series,
         )
     } else {
         Ok(())
@@ -150,6 +164,7 @@ fn run_once(world: &World, cfg: &Config, series: &mut Vec<String>) -> anyhow::Re
 fn write_reports(
     world: &World,
     cfg: &Config,
+    cpu: &crate::cpu::JobCpu,
     out: &mut HpccOutf,
     facts: &JobFacts,
     results: &[TestResult],
@@ -171,7 +186,7 @@ fn write_reports(
         placement: cfg.placement.as_deref(),
         placement_facts: cfg.placement_facts.as_ref(),
         success,
-        environment: environment(world, cfg.threads),
+        environment: environment(world, cfg.threads, Some(cpu)),
         parameters: json!({ "source": cfg.input_source, "input": cfg.input, "tests": cfg.tests }),
         tests: results,
         summary: &summary,
@@ -193,8 +208,10 @@ fn write_reports(
 }
 
 /// Add the FMA peak of the best HPL test's grid (its P x Q ranks are the
-/// first P x Q of the world, whatever the mapping) and HPL's share of it.
-fn add_peak_share(hpl: &mut TestResult, rank_peaks: &[f64]) {
+/// first P x Q of the world, whatever the mapping) and HPL's share of it,
+/// to the metrics and as a closing line of the HPL section.
+fn add_peak_share(hpl: &mut TestResult, probe: &peak::Peak) {
+    let rank_peaks = &probe.rank_gflops[..];
     let get = |key| {
         hpl.summary
             .iter()
@@ -209,15 +226,19 @@ fn add_peak_share(hpl: &mut TestResult, rank_peaks: &[f64]) {
     let peak: f64 = rank_peaks[..procs].iter().sum();
     hpl.metrics
         .push(Metric::new("FmaPeak", "Gflop/s", peak).samples(rank_peaks[..procs].to_vec()));
-    hpl.metrics.push(Metric::new(
-        "PercentOfPeak",
-        "%",
-        100.0 * tflops * 1e3 / peak,
-    ));
+    let percent = 100.0 * tflops * 1e3 / peak;
+    hpl.metrics.push(Metric::new("PercentOfPeak", "%", percent));
+    let gemm = rhpcc_kernels::isa::gemm_isa();
     hpl.parameters["peak_probe"] = serde_json::json!({
-        "rule": "all ranks at once after a barrier; per rank the best of 3 runs of about 0.1 s of independent FMA chains on each thread; peak = sum over the best test's P x Q ranks",
+        "rule": "all ranks at once after a barrier; per rank the best of 3 runs of about 0.1 s of independent FMA chains on each thread, at the instruction-set level of faer's GEMM; peak = sum over the best test's P x Q ranks",
         "per_rank_gflops": rank_peaks,
+        "isa": probe.isa.name(),
     });
+    hpl.parameters["gemm"] = serde_json::json!({ "engine": "faer", "isa": gemm.name() });
+    hpl.section.push_str(&format!(
+        "FMA peak probe ({} code, the level of faer's GEMM here: {}) of the {procs} ranks: {peak:.3} Gflop/s; HPL reached {percent:.1} % of it.\n",
+        probe.isa, gemm
+    ));
 }
 
 /// The summary block as printed, parsed back into typed pairs so that the
@@ -247,7 +268,11 @@ fn summary_pairs(text: &str) -> Vec<(&'static str, SummaryValue)> {
 }
 
 /// The job's environment for a results document.
-pub(crate) fn environment(world: &World, threads: usize) -> rjson::Environment {
+pub(crate) fn environment(
+    world: &World,
+    threads: usize,
+    cpu: Option<&crate::cpu::JobCpu>,
+) -> rjson::Environment {
     let mut ranks_per_host = Map::new();
     for h in &world.shape.hosts {
         ranks_per_host.insert(h.name.clone(), Value::from(h.ranks));
@@ -265,6 +290,7 @@ pub(crate) fn environment(world: &World, threads: usize) -> rjson::Environment {
             .to_string(),
         mpi_version: format!("{major}.{minor}"),
         cpu_model: cpu_model(),
+        cpu: crate::cpu::environment(cpu),
         mpi_wtick_s: world.tick(),
     }
 }

@@ -97,7 +97,11 @@ fn run_once(
     corrupt: bool,
 ) -> Outcome {
     let threads = pool.current_num_threads();
-    let knobs = k::Knobs { threads, stores };
+    let knobs = k::Knobs {
+        threads,
+        stores,
+        simd: rhpcc_kernels::isa::active(),
+    };
     // Kernels split across the pool only when it has several threads; a
     // single-threaded run calls the plain loops directly.
     let on_pool = |f: &mut (dyn FnMut() + Send)| {
@@ -297,18 +301,22 @@ pub fn run(world: &World, cfg: &Config) -> Vec<TestResult> {
         StreamStores::Auto if n >= k::STREAMING_MIN_LEN => k::Stores::Streaming,
         StreamStores::Auto => k::Stores::Cached,
     };
-    let stores_text = match stores {
-        k::Stores::Cached => "ordinary stores",
-        k::Stores::Streaming => "non-temporal (streaming) stores",
+    let stores_text = if k::streams(stores) {
+        "non-temporal (streaming) stores"
+    } else {
+        "ordinary stores"
     };
+    let isa = rhpcc_kernels::isa::active().isa();
     let params = json!({
         "vector_size": n,
         "threads": cfg.threads,
         "ntimes": k::NTIMES,
         "stores": stores_text,
+        "isa": isa.name(),
     });
-    let label =
-        format!("based on a variant of the STREAM benchmark code (rhpcc, Rust; {stores_text})\n");
+    let label = format!(
+        "based on a variant of the STREAM benchmark code (rhpcc, Rust; {stores_text}, {isa} kernels)\n"
+    );
 
     // StarSTREAM: all ranks at once on the world communicator.
     let star = run_once(&world.comm, n, &pool, stores, corrupt);

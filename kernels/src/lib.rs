@@ -5,6 +5,7 @@ pub mod crand;
 pub mod dgemm;
 pub mod fft;
 pub mod hpl;
+pub mod isa;
 pub mod latbw;
 pub mod peak;
 pub mod ptrans;

@@ -10,13 +10,15 @@
 //! With `threads > 1` the loops are split into contiguous chunks run on the
 //! current rayon pool, as STREAM's `omp parallel for` does.
 //!
-//! Vectorization was checked in the linked release binary (`objdump -d`,
-//! the symbols `rhpcc_kernels::stream::{add,scale,triad}`): with
-//! `target-cpu=native` the loops are unrolled AVX-512 `vmulpd`/`vaddpd` on
-//! `zmm` registers. (The pre-LTO `--emit asm` output shows scalar loops:
-//! with fat LTO, vectorization happens at link time.)
+//! Each kernel has a version per [`Isa`](crate::isa::Isa), chosen by
+//! [`Knobs::simd`]: the cached loops are compiled for each level by
+//! [`crate::multiversion`]; the streaming ones are written with each level's
+//! non-temporal store (`movntpd` of SSE2, which every x86-64 has, and its
+//! AVX2 and AVX-512 widths).
 
 use rayon::prelude::*;
+
+use crate::isa::Simd;
 
 /// STREAM's scalar.
 pub const SCALAR: f64 = 0.42;
@@ -39,9 +41,10 @@ pub enum Stores {
     /// Ordinary stores: each written cache line is first read from memory
     /// (read for ownership), so Copy moves 3 words per element, not 2.
     Cached,
-    /// Non-temporal (streaming) stores that bypass the caches, where the CPU
-    /// has AVX-512 (`_mm512_stream_pd`); elsewhere the same as `Cached`. The
-    /// usual tuning of STREAM for arrays far larger than the caches.
+    /// Non-temporal (streaming) stores that bypass the caches, on every
+    /// x86-64 CPU at the width of the chosen level; on other targets the
+    /// same as `Cached`. The usual tuning of STREAM for arrays far larger
+    /// than the caches.
     Streaming,
 }
 
@@ -51,6 +54,13 @@ pub struct Knobs {
     /// Threads of the current rayon pool to split the loop over.
     pub threads: usize,
     pub stores: Stores,
+    /// The instruction-set level the loops run at.
+    pub simd: Simd,
+}
+
+/// Whether `stores` writes non-temporally on this target.
+pub fn streams(stores: Stores) -> bool {
+    stores == Stores::Streaming && cfg!(target_arch = "x86_64")
 }
 
 /// Arrays at least this long (elements) use streaming stores when the
@@ -61,43 +71,31 @@ pub const STREAMING_MIN_LEN: usize = 1 << 20;
 pub fn copy(a: &[f64], c: &mut [f64], k: Knobs) {
     split2(c, a, k, |c, a| match k.stores {
         Stores::Cached => c.copy_from_slice(a),
-        Stores::Streaming => streaming::copy(c, a),
+        Stores::Streaming => streaming::copy(k.simd, c, a),
     });
 }
 
 /// `b = s c`
 pub fn scale(b: &mut [f64], c: &[f64], s: f64, k: Knobs) {
     split2(b, c, k, |b, c| match k.stores {
-        Stores::Cached => {
-            for (b, c) in b.iter_mut().zip(c) {
-                *b = s * c;
-            }
-        }
-        Stores::Streaming => streaming::scale(b, c, s),
+        Stores::Cached => cached::scale(k.simd, b, c, s),
+        Stores::Streaming => streaming::scale(k.simd, b, c, s),
     });
 }
 
 /// `c = a + b`
 pub fn add(a: &[f64], b: &[f64], c: &mut [f64], k: Knobs) {
     split3(c, a, b, k, |c, a, b| match k.stores {
-        Stores::Cached => {
-            for ((c, a), b) in c.iter_mut().zip(a).zip(b) {
-                *c = a + b;
-            }
-        }
-        Stores::Streaming => streaming::add(c, a, b),
+        Stores::Cached => cached::add(k.simd, c, a, b),
+        Stores::Streaming => streaming::add(k.simd, c, a, b),
     });
 }
 
 /// `a = b + s c`
 pub fn triad(a: &mut [f64], b: &[f64], c: &[f64], s: f64, k: Knobs) {
     split3(a, b, c, k, |a, b, c| match k.stores {
-        Stores::Cached => {
-            for ((a, b), c) in a.iter_mut().zip(b).zip(c) {
-                *a = b + s * c;
-            }
-        }
-        Stores::Streaming => streaming::triad(a, b, c, s),
+        Stores::Cached => cached::triad(k.simd, a, b, c, s),
+        Stores::Streaming => streaming::triad(k.simd, a, b, c, s),
     });
 }
 
@@ -138,98 +136,194 @@ fn chunk(len: usize, threads: usize) -> usize {
     len.div_ceil(threads).max(MIN_CHUNK)
 }
 
-/// The kernels with non-temporal stores. Inputs are as long as the output
-/// (the callers reslice them).
-#[cfg(all(target_arch = "x86_64", target_feature = "avx512f"))]
-mod streaming {
-    use std::arch::x86_64::*;
-
-    /// `dst[i] = scalar(i)` for every i, with the 64-byte-aligned middle
-    /// written by `vector(i)` (elements i..i+8) through streaming stores.
-    #[inline(always)]
-    fn fill(dst: &mut [f64], scalar: impl Fn(usize) -> f64, vector: impl Fn(usize) -> __m512d) {
-        let n = dst.len();
-        let head = dst.as_ptr().align_offset(64).min(n);
-        let body_end = head + (n - head) / 8 * 8;
-        for (i, d) in dst[..head].iter_mut().enumerate() {
-            *d = scalar(i);
+/// The loops with ordinary stores (Copy is `copy_from_slice`, a `memcpy`).
+/// Inputs are as long as the output (the callers reslice them).
+mod cached {
+    crate::multiversion! {
+        pub(super) fn scale(b: &mut [f64], c: &[f64], s: f64) {
+            for (b, c) in b.iter_mut().zip(c) {
+                *b = s * c;
+            }
         }
-        let p = dst.as_mut_ptr();
-        for i in (head..body_end).step_by(8) {
-            // SAFETY: i + 8 <= n, and p + i is 64-byte aligned (head aligns
-            // it, steps are 64 bytes).
-            unsafe { _mm512_stream_pd(p.add(i), vector(i)) };
+    }
+    crate::multiversion! {
+        pub(super) fn add(c: &mut [f64], a: &[f64], b: &[f64]) {
+            for ((c, a), b) in c.iter_mut().zip(a).zip(b) {
+                *c = a + b;
+            }
         }
-        for (i, d) in dst.iter_mut().enumerate().skip(body_end) {
-            *d = scalar(i);
+    }
+    crate::multiversion! {
+        pub(super) fn triad(a: &mut [f64], b: &[f64], c: &[f64], s: f64) {
+            for ((a, b), c) in a.iter_mut().zip(b).zip(c) {
+                *a = b + s * c;
+            }
         }
-        // Streaming stores are weakly ordered: fence before anyone reads.
-        unsafe { _mm_sfence() };
-    }
-
-    /// Eight elements of `x` from `i`. SAFETY: the caller ensures i + 8 <= x.len().
-    #[inline(always)]
-    unsafe fn load(x: &[f64], i: usize) -> __m512d {
-        debug_assert!(i + 8 <= x.len());
-        unsafe { _mm512_loadu_pd(x.as_ptr().add(i)) }
-    }
-
-    pub(super) fn copy(c: &mut [f64], a: &[f64]) {
-        fill(c, |i| a[i], |i| unsafe { load(a, i) });
-    }
-
-    // SAFETY (all intrinsics below): this module is compiled only when
-    // avx512f is enabled for the whole build; `fill` calls `vector(i)` only
-    // with i + 8 <= len, and inputs are as long as the output.
-
-    pub(super) fn scale(b: &mut [f64], c: &[f64], s: f64) {
-        let vs = unsafe { _mm512_set1_pd(s) };
-        fill(
-            b,
-            |i| s * c[i],
-            |i| unsafe { _mm512_mul_pd(vs, load(c, i)) },
-        );
-    }
-
-    pub(super) fn add(c: &mut [f64], a: &[f64], b: &[f64]) {
-        fill(
-            c,
-            |i| a[i] + b[i],
-            |i| unsafe { _mm512_add_pd(load(a, i), load(b, i)) },
-        );
-    }
-
-    pub(super) fn triad(a: &mut [f64], b: &[f64], c: &[f64], s: f64) {
-        let vs = unsafe { _mm512_set1_pd(s) };
-        fill(
-            a,
-            |i| b[i] + s * c[i],
-            |i| unsafe { _mm512_add_pd(load(b, i), _mm512_mul_pd(vs, load(c, i))) },
-        );
     }
 }
 
-/// Without AVX-512 at compile time, streaming falls back to ordinary stores.
-#[cfg(not(all(target_arch = "x86_64", target_feature = "avx512f")))]
+/// The loops with non-temporal stores, one module per level, each written
+/// with its level's intrinsics by [`nt_level`]. Inputs are as long as the
+/// output (the callers reslice them; each function checks).
+#[cfg(target_arch = "x86_64")]
 mod streaming {
-    pub(super) fn copy(c: &mut [f64], a: &[f64]) {
+    use crate::isa::{Isa, Simd};
+
+    /// `dst[i] = $scalar` on the unaligned head and the tail, `$vector`
+    /// (elements i..i+W) streamed to the aligned body, then a fence, since
+    /// streaming stores are weakly ordered.
+    macro_rules! nt_loop {
+        ($dst:ident, $w:expr, $stream:ident, |$i:ident| $scalar:expr, $vector:expr) => {{
+            let n = $dst.len();
+            let head = $dst.as_ptr().align_offset($w * 8).min(n);
+            let end = head + (n - head) / $w * $w;
+            for $i in (0..head).chain(end..n) {
+                $dst[$i] = $scalar;
+            }
+            let p = $dst.as_mut_ptr();
+            let mut $i = head;
+            while $i < end {
+                // SAFETY: $i + W <= end <= n and p + $i is aligned to the
+                // vector (head aligns it, steps are whole vectors); every
+                // input is as long as `dst` (asserted by the caller).
+                unsafe { $stream(p.add($i), $vector) };
+                $i += $w;
+            }
+            _mm_sfence();
+        }};
+    }
+
+    /// The four kernels of one level: `$feat` its target features, `$w`
+    /// its doubles per vector, then its intrinsics.
+    macro_rules! nt_level {
+        ($level:ident, $feat:literal, $w:literal, $load:ident, $stream:ident, $add:ident, $mul:ident, $set1:ident) => {
+            pub(super) mod $level {
+                use std::arch::x86_64::*;
+
+                /// # Safety
+                /// The CPU must support the level's features.
+                #[target_feature(enable = $feat)]
+                pub(in super::super) unsafe fn copy(c: &mut [f64], a: &[f64]) {
+                    assert_eq!(a.len(), c.len());
+                    nt_loop!(c, $w, $stream, |i| a[i], $load(a.as_ptr().add(i)));
+                }
+
+                /// # Safety
+                /// As [`copy`].
+                #[target_feature(enable = $feat)]
+                pub(in super::super) unsafe fn scale(b: &mut [f64], c: &[f64], s: f64) {
+                    assert_eq!(c.len(), b.len());
+                    let vs = $set1(s);
+                    nt_loop!(
+                        b,
+                        $w,
+                        $stream,
+                        |i| s * c[i],
+                        $mul(vs, $load(c.as_ptr().add(i)))
+                    );
+                }
+
+                /// # Safety
+                /// As [`copy`].
+                #[target_feature(enable = $feat)]
+                pub(in super::super) unsafe fn add(c: &mut [f64], a: &[f64], b: &[f64]) {
+                    assert!(a.len() == c.len() && b.len() == c.len());
+                    nt_loop!(
+                        c,
+                        $w,
+                        $stream,
+                        |i| a[i] + b[i],
+                        $add($load(a.as_ptr().add(i)), $load(b.as_ptr().add(i)))
+                    );
+                }
+
+                /// # Safety
+                /// As [`copy`].
+                #[target_feature(enable = $feat)]
+                pub(in super::super) unsafe fn triad(a: &mut [f64], b: &[f64], c: &[f64], s: f64) {
+                    assert!(b.len() == a.len() && c.len() == a.len());
+                    let vs = $set1(s);
+                    nt_loop!(
+                        a,
+                        $w,
+                        $stream,
+                        |i| b[i] + s * c[i],
+                        $add($load(b.as_ptr().add(i)), $mul(vs, $load(c.as_ptr().add(i))))
+                    );
+                }
+            }
+        };
+    }
+
+    nt_level!(
+        avx512,
+        "avx512f",
+        8,
+        _mm512_loadu_pd,
+        _mm512_stream_pd,
+        _mm512_add_pd,
+        _mm512_mul_pd,
+        _mm512_set1_pd
+    );
+    nt_level!(
+        avx2,
+        "avx2,fma",
+        4,
+        _mm256_loadu_pd,
+        _mm256_stream_pd,
+        _mm256_add_pd,
+        _mm256_mul_pd,
+        _mm256_set1_pd
+    );
+    nt_level!(
+        sse2,
+        "sse2",
+        2,
+        _mm_loadu_pd,
+        _mm_stream_pd,
+        _mm_add_pd,
+        _mm_mul_pd,
+        _mm_set1_pd
+    );
+
+    /// Calls the `$f` of `simd`'s level.
+    macro_rules! by_level {
+        ($simd:expr, $f:ident($($arg:expr),*)) => {
+            // SAFETY: a `Simd` is only made for levels the CPU supports, and
+            // SSE2 is part of every x86-64.
+            unsafe {
+                match $simd.isa() {
+                    Isa::Avx512 => avx512::$f($($arg),*),
+                    Isa::Avx2 => avx2::$f($($arg),*),
+                    Isa::Portable => sse2::$f($($arg),*),
+                }
+            }
+        };
+    }
+
+    pub(super) fn copy(simd: Simd, c: &mut [f64], a: &[f64]) {
+        by_level!(simd, copy(c, a))
+    }
+    pub(super) fn scale(simd: Simd, b: &mut [f64], c: &[f64], s: f64) {
+        by_level!(simd, scale(b, c, s))
+    }
+    pub(super) fn add(simd: Simd, c: &mut [f64], a: &[f64], b: &[f64]) {
+        by_level!(simd, add(c, a, b))
+    }
+    pub(super) fn triad(simd: Simd, a: &mut [f64], b: &[f64], c: &[f64], s: f64) {
+        by_level!(simd, triad(a, b, c, s))
+    }
+}
+
+/// Off x86-64, streaming falls back to ordinary stores.
+#[cfg(not(target_arch = "x86_64"))]
+mod streaming {
+    use crate::isa::Simd;
+
+    pub(super) fn copy(_: Simd, c: &mut [f64], a: &[f64]) {
         c.copy_from_slice(a);
     }
-    pub(super) fn scale(b: &mut [f64], c: &[f64], s: f64) {
-        b.iter_mut().zip(c).for_each(|(b, c)| *b = s * c);
-    }
-    pub(super) fn add(c: &mut [f64], a: &[f64], b: &[f64]) {
-        c.iter_mut()
-            .zip(a)
-            .zip(b)
-            .for_each(|((c, a), b)| *c = a + b);
-    }
-    pub(super) fn triad(a: &mut [f64], b: &[f64], c: &[f64], s: f64) {
-        a.iter_mut()
-            .zip(b)
-            .zip(c)
-            .for_each(|((a, b), c)| *a = b + s * c);
-    }
+    pub(super) use super::cached::{add, scale, triad};
 }
 
 /// STREAM's initial values: a = 1, b = 2, c = 0.
@@ -295,7 +389,11 @@ mod tests {
     }
 
     fn knobs(threads: usize, stores: Stores) -> Knobs {
-        Knobs { threads, stores }
+        Knobs {
+            threads,
+            stores,
+            simd: Simd::PORTABLE,
+        }
     }
 
     #[test]
@@ -314,17 +412,68 @@ mod tests {
             3 * MIN_CHUNK + 5,
         ] {
             for threads in [1, 2, 3] {
-                for stores in [Stores::Cached, Stores::Streaming] {
-                    let (a, b, c) = run_rounds(n, NTIMES, knobs(threads, stores));
+                for (stores, simd) in every_path() {
+                    let k = Knobs {
+                        simd,
+                        ..knobs(threads, stores)
+                    };
+                    let (a, b, c) = run_rounds(n, NTIMES, k);
                     let e = expected(NTIMES);
                     let err = avg_abs_errors(&a, &b, &c, e);
                     for k in 0..3 {
                         assert!(
                             err[k] / e[k] <= EPSILON,
-                            "n={n} threads={threads} {stores:?} array {k}"
+                            "n={n} threads={threads} {stores:?} {simd:?} array {k}"
                         );
                     }
                 }
+            }
+        }
+    }
+
+    /// Every store kind at every level this CPU runs.
+    fn every_path() -> Vec<(Stores, Simd)> {
+        Simd::all_supported()
+            .into_iter()
+            .flat_map(|simd| [(Stores::Cached, simd), (Stores::Streaming, simd)])
+            .collect()
+    }
+
+    /// Each path gives the portable cached loops' bits, at odd lengths and
+    /// offsets (heads and tails of every vector width).
+    #[test]
+    fn every_path_matches_the_portable_loops() {
+        let n = 1000;
+        let x: Vec<f64> = (0..n).map(|i| (i as f64).sin()).collect();
+        let y: Vec<f64> = (0..n).map(|i| (i as f64 * 0.7).cos()).collect();
+        for (off, len) in [(0, n), (1, 997), (3, 513), (5, 31)] {
+            let (x, y) = (&x[off..off + len], &y[off..off + len]);
+            let mut want = [
+                vec![0.0; len],
+                vec![0.0; len],
+                vec![0.0; len],
+                vec![0.0; len],
+            ];
+            let p = knobs(1, Stores::Cached);
+            copy(x, &mut want[0], p);
+            scale(&mut want[1], x, 1.7, p);
+            add(x, y, &mut want[2], p);
+            triad(&mut want[3], x, y, SCALAR, p);
+            for (stores, simd) in every_path() {
+                let k = Knobs {
+                    simd,
+                    ..knobs(1, stores)
+                };
+                let mut buf = vec![f64::NAN; len + off];
+                let got = &mut buf[off..];
+                copy(x, got, k);
+                assert_eq!(got, &want[0][..], "copy {stores:?} {simd:?} off {off}");
+                scale(got, x, 1.7, k);
+                assert_eq!(got, &want[1][..], "scale {stores:?} {simd:?} off {off}");
+                add(x, y, got, k);
+                assert_eq!(got, &want[2][..], "add {stores:?} {simd:?} off {off}");
+                triad(got, x, y, SCALAR, k);
+                assert_eq!(got, &want[3][..], "triad {stores:?} {simd:?} off {off}");
             }
         }
     }
@@ -357,30 +506,35 @@ mod tests {
         for off in 0..9 {
             for len in [0, 1, 7, 8, 9, 15, 16, 17, 63, 64, 65, 150] {
                 let (x, y) = (&x[off..off + len], &y[off..off + len]);
-                let mut buf = vec![f64::NAN; n];
-                let dst = &mut buf[off..off + len];
-                let k = knobs(1, Stores::Streaming);
-                triad(dst, x, y, 0.42, k);
-                for i in 0..len {
-                    assert_eq!(dst[i], x[i] + 0.42 * y[i], "off {off} len {len} i {i}");
+                for simd in Simd::all_supported() {
+                    let mut buf = vec![f64::NAN; n];
+                    let dst = &mut buf[off..off + len];
+                    let k = Knobs {
+                        simd,
+                        ..knobs(1, Stores::Streaming)
+                    };
+                    triad(dst, x, y, 0.42, k);
+                    for i in 0..len {
+                        assert_eq!(dst[i], x[i] + 0.42 * y[i], "off {off} len {len} i {i}");
+                    }
+                    copy(x, dst, k);
+                    assert_eq!(dst, x);
+                    scale(dst, y, 3.0, k);
+                    assert!(dst.iter().zip(y).all(|(d, y)| *d == 3.0 * y));
+                    add(x, y, dst, k);
+                    assert!(dst
+                        .iter()
+                        .zip(x.iter().zip(y))
+                        .all(|(d, (x, y))| *d == x + y));
+                    assert!(
+                        buf[..off].iter().all(|v| v.is_nan()),
+                        "wrote before the slice"
+                    );
+                    assert!(
+                        buf[off + len..].iter().all(|v| v.is_nan()),
+                        "wrote after the slice"
+                    );
                 }
-                copy(x, dst, k);
-                assert_eq!(dst, x);
-                scale(dst, y, 3.0, k);
-                assert!(dst.iter().zip(y).all(|(d, y)| *d == 3.0 * y));
-                add(x, y, dst, k);
-                assert!(dst
-                    .iter()
-                    .zip(x.iter().zip(y))
-                    .all(|(d, (x, y))| *d == x + y));
-                assert!(
-                    buf[..off].iter().all(|v| v.is_nan()),
-                    "wrote before the slice"
-                );
-                assert!(
-                    buf[off + len..].iter().all(|v| v.is_nan()),
-                    "wrote after the slice"
-                );
             }
         }
     }

@@ -114,6 +114,8 @@ pub struct Config {
     pub quiet: bool,
     pub progress: bool,
     pub stream_stores: StreamStores,
+    /// `--isa`: the kernels' instruction-set level, applied on every rank.
+    pub isa: crate::cpu::IsaChoice,
     /// Test-only: the test whose verification is made to fail.
     pub inject_fault: Option<TestId>,
     /// Time bound of MPIRandomAccess in seconds, replacing HPCC's 60 s
@@ -368,6 +370,7 @@ pub fn resolve(args: &RunArgs, job: &JobShape, cwd: &Path) -> Result<Config, Con
         quiet: args.quiet,
         progress: args.progress,
         stream_stores: args.stream_stores,
+        isa: args.isa,
         inject_fault: args
             .inject_fault
             .as_deref()

@@ -216,7 +216,7 @@ fn write(
         placement: common.placement.as_deref(),
         placement_facts: checked.placement_facts.as_ref(),
         success,
-        environment: crate::run::environment(world, threads),
+        environment: crate::run::environment(world, threads, None),
         parameters: json!({ "micro": cmd.name(), "options": cmd.parameters() }),
         tests: std::slice::from_ref(result),
         summary: &[],

@@ -103,6 +103,9 @@ pub struct Environment {
     pub mpi_library: String,
     pub mpi_version: String,
     pub cpu_model: String,
+    /// CPU flags, instruction-set levels and each kernel's code path
+    /// ([`crate::cpu::environment`]).
+    pub cpu: Value,
     pub mpi_wtick_s: f64,
 }
 

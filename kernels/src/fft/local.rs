@@ -9,7 +9,7 @@
 
 use std::sync::Arc;
 
-use rustfft::{Fft, FftPlanner};
+use rustfft::Fft;
 
 use super::sixstep::{Plan, Shape};
 use super::{Complex64, FftDirection};
@@ -47,7 +47,7 @@ impl LocalFft {
 
     /// rustfft's plan for length `n`.
     pub fn direct(n: usize, direction: FftDirection) -> Self {
-        let fft = FftPlanner::new().plan_fft(n, direction);
+        let fft = super::Planner::new(crate::isa::active()).plan_fft(n, direction);
         let scratch = vec![Complex64::default(); fft.get_outofplace_scratch_len()];
         LocalFft {
             kind: Kind::Direct { fft, scratch },

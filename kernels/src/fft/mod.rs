@@ -27,6 +27,73 @@ pub use rustfft::FftDirection;
 /// The FFT library and version, HPCC's `FFT_API` summary value.
 pub const API: &str = "rustfft 6.4.1";
 
+use std::sync::Arc;
+
+use crate::isa::{Isa, Simd};
+
+/// rustfft's planner for a level: on x86-64 its AVX code (which needs AVX
+/// and FMA) from [`Isa::Avx2`] up, its SSE code (SSE4.1) or its scalar code
+/// below, so that `--isa portable` also keeps rustfft off AVX; elsewhere
+/// rustfft's own choice.
+pub enum Planner {
+    #[cfg(target_arch = "x86_64")]
+    Avx(rustfft::FftPlannerAvx<f64>),
+    #[cfg(target_arch = "x86_64")]
+    Sse(rustfft::FftPlannerSse<f64>),
+    #[cfg(target_arch = "x86_64")]
+    Scalar(rustfft::FftPlannerScalar<f64>),
+    #[cfg(not(target_arch = "x86_64"))]
+    Auto(rustfft::FftPlanner<f64>),
+}
+
+impl Planner {
+    #[cfg(target_arch = "x86_64")]
+    pub fn new(simd: Simd) -> Planner {
+        if simd.isa() >= Isa::Avx2 {
+            if let Ok(p) = rustfft::FftPlannerAvx::new() {
+                return Planner::Avx(p);
+            }
+        }
+        match rustfft::FftPlannerSse::new() {
+            Ok(p) => Planner::Sse(p),
+            Err(_) => Planner::Scalar(rustfft::FftPlannerScalar::new()),
+        }
+    }
+
+    #[cfg(not(target_arch = "x86_64"))]
+    pub fn new(_: Simd) -> Planner {
+        Planner::Auto(rustfft::FftPlanner::new())
+    }
+
+    /// Which of rustfft's code paths plans here: `avx`, `sse`, `scalar`
+    /// (or `auto` off x86-64).
+    pub fn code(&self) -> &'static str {
+        match self {
+            #[cfg(target_arch = "x86_64")]
+            Planner::Avx(_) => "avx",
+            #[cfg(target_arch = "x86_64")]
+            Planner::Sse(_) => "sse",
+            #[cfg(target_arch = "x86_64")]
+            Planner::Scalar(_) => "scalar",
+            #[cfg(not(target_arch = "x86_64"))]
+            Planner::Auto(_) => "auto",
+        }
+    }
+
+    pub fn plan_fft(&mut self, n: usize, direction: FftDirection) -> Arc<dyn rustfft::Fft<f64>> {
+        match self {
+            #[cfg(target_arch = "x86_64")]
+            Planner::Avx(p) => p.plan_fft(n, direction),
+            #[cfg(target_arch = "x86_64")]
+            Planner::Sse(p) => p.plan_fft(n, direction),
+            #[cfg(target_arch = "x86_64")]
+            Planner::Scalar(p) => p.plan_fft(n, direction),
+            #[cfg(not(target_arch = "x86_64"))]
+            Planner::Auto(p) => p.plan_fft(n, direction),
+        }
+    }
+}
+
 /// HPCC's flop count of a complex FFT of length `n`: `5 n log2(n)`.
 pub fn flops(n: usize) -> f64 {
     let n = n as f64;

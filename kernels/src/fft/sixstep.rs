@@ -44,7 +44,7 @@
 use std::sync::Arc;
 
 use rayon::prelude::*;
-use rustfft::{Fft, FftPlanner};
+use rustfft::Fft;
 use thiserror::Error;
 
 use super::{Complex64 as C, FftDirection};
@@ -245,7 +245,7 @@ impl Plan {
             "rank {rank} of {} processes",
             shape.procs
         );
-        let mut planner = FftPlanner::new();
+        let mut planner = super::Planner::new(crate::isa::active());
         let fft2 = planner.plan_fft(shape.n2, direction);
         let fft1 = planner.plan_fft(shape.n1, direction);
         let cols1 = tile_cols(shape.n2, shape.m1);

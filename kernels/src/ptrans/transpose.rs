@@ -7,12 +7,14 @@
 //! transposing kernel walks `TILE x TILE` tiles, so that the columns read
 //! and the rows written stay in cache while a tile is turned (PDTRANS's
 //! loops write one entry per cache line across a whole block), and turns
-//! each tile in `8 x 8` squares: eight 512-bit loads, three rounds of
-//! AVX-512 shuffles, eight stores when the build has AVX-512 (`-C
-//! target-cpu=native` on such a CPU), else the same squares in plain loops.
-//! The add kernel works column by column on contiguous runs.
+//! each tile in `8 x 8` squares, at the level [`crate::isa::active`] names:
+//! with AVX-512 eight 512-bit loads, three rounds of shuffles and eight
+//! stores; with AVX2 four `4 x 4` quarters of four 256-bit loads, two rounds
+//! of shuffles and four stores each; else plain loops. The add kernel works
+//! column by column on contiguous runs.
 
 use super::classes::Piece;
+use crate::isa::{self, Isa, Simd};
 
 /// Edge of the square tiles the transposing kernel turns at a time: 64 x
 /// 64 doubles read and written are 64 KiB together, an L2-resident pair.
@@ -45,20 +47,51 @@ pub fn transpose_block(
     ldd: usize,
     mode: Mode,
 ) {
+    transpose_block_at(isa::active(), src, lds, h, w, dst, ldd, mode);
+}
+
+/// [`transpose_block`] at the level `simd`.
+#[allow(clippy::too_many_arguments)]
+pub fn transpose_block_at(
+    simd: Simd,
+    src: &[f64],
+    lds: usize,
+    h: usize,
+    w: usize,
+    dst: &mut [f64],
+    ldd: usize,
+    mode: Mode,
+) {
     if h == 0 || w == 0 {
         return;
     }
     assert!(lds >= h && ldd >= w, "leading dimensions too small");
     assert!(src.len() >= (w - 1) * lds + h, "source too short");
     assert!(dst.len() >= (h - 1) * ldd + w, "destination too short");
-    match mode {
-        Mode::Assign => tiles::<false>(src, lds, h, w, dst, ldd),
-        Mode::Add => tiles::<true>(src, lds, h, w, dst, ldd),
+    match (simd.isa(), mode) {
+        // SAFETY: a `Simd` is only made for levels the CPU supports.
+        #[cfg(target_arch = "x86_64")]
+        (Isa::Avx512, Mode::Assign) => unsafe {
+            x86::tiles_avx512::<false>(src, lds, h, w, dst, ldd)
+        },
+        #[cfg(target_arch = "x86_64")]
+        (Isa::Avx512, Mode::Add) => unsafe { x86::tiles_avx512::<true>(src, lds, h, w, dst, ldd) },
+        #[cfg(target_arch = "x86_64")]
+        (Isa::Avx2, Mode::Assign) => unsafe { x86::tiles_avx2::<false>(src, lds, h, w, dst, ldd) },
+        #[cfg(target_arch = "x86_64")]
+        (Isa::Avx2, Mode::Add) => unsafe { x86::tiles_avx2::<true>(src, lds, h, w, dst, ldd) },
+        (_, Mode::Assign) => tiles::<false>(square_loops::<false>, src, lds, h, w, dst, ldd),
+        (_, Mode::Add) => tiles::<true>(square_loops::<true>, src, lds, h, w, dst, ldd),
     }
 }
 
-/// [`transpose_block`]'s loops, adding when `ADD`.
+/// [`transpose_block`]'s loops, turning whole squares with `square` and
+/// adding when `ADD`. Inlined into each level's `#[target_feature]` copy,
+/// which passes its own square kernel: `square(src, so, lds, dst, d0, ldd)`
+/// does `dst[d0 + j + i ldd] (=|+=) src[so + i + j lds]` for `i, j < 8`.
+#[inline(always)]
 fn tiles<const ADD: bool>(
+    square: impl Fn(&[f64], usize, usize, &mut [f64], usize, usize),
     src: &[f64],
     lds: usize,
     h: usize,
@@ -74,7 +107,7 @@ fn tiles<const ADD: bool>(
             let je = j0 + (j1 - j0) / SQUARE * SQUARE;
             for i in (i0..ie).step_by(SQUARE) {
                 for j in (j0..je).step_by(SQUARE) {
-                    square::<ADD>(src, i + j * lds, lds, dst, j + i * ldd, ldd);
+                    square(src, i + j * lds, lds, dst, j + i * ldd, ldd);
                 }
             }
             // The ragged edges: rows ie..i1 of the tile, then columns je..j1.
@@ -100,90 +133,7 @@ fn scalar<const ADD: bool>(
     }
 }
 
-/// One `8 x 8` square: `dst[d0 + j + i ldd] (=|+=) src[so + i + j lds]`,
-/// `i, j < 8`. The caller has checked that the whole block is in bounds.
-#[cfg(all(target_arch = "x86_64", target_feature = "avx512f"))]
-#[inline(always)]
-fn square<const ADD: bool>(
-    src: &[f64],
-    so: usize,
-    lds: usize,
-    dst: &mut [f64],
-    d0: usize,
-    ldd: usize,
-) {
-    use std::arch::x86_64::*;
-    debug_assert!(so + 7 * lds + SQUARE <= src.len() && d0 + 7 * ldd + SQUARE <= dst.len());
-    // SAFETY: avx512f is enabled for the whole build (cfg above), and
-    // `transpose_block` checked that every row and column of the block,
-    // which contains this square, lies inside `src` and `dst`.
-    unsafe {
-        let s = src.as_ptr().add(so);
-        let d = dst.as_mut_ptr().add(d0);
-        let r: [__m512d; SQUARE] = std::array::from_fn(|k| _mm512_loadu_pd(s.add(k * lds)));
-        // Pairs of columns: entries 0, 2, 4, 6 of both, and 1, 3, 5, 7.
-        let t0 = _mm512_unpacklo_pd(r[0], r[1]);
-        let t1 = _mm512_unpackhi_pd(r[0], r[1]);
-        let t2 = _mm512_unpacklo_pd(r[2], r[3]);
-        let t3 = _mm512_unpackhi_pd(r[2], r[3]);
-        let t4 = _mm512_unpacklo_pd(r[4], r[5]);
-        let t5 = _mm512_unpackhi_pd(r[4], r[5]);
-        let t6 = _mm512_unpacklo_pd(r[6], r[7]);
-        let t7 = _mm512_unpackhi_pd(r[6], r[7]);
-        // 128-bit lanes of four columns.
-        let lo = _mm512_set_epi64(13, 12, 5, 4, 9, 8, 1, 0);
-        let hi = _mm512_set_epi64(15, 14, 7, 6, 11, 10, 3, 2);
-        let u0 = _mm512_permutex2var_pd(t0, lo, t2);
-        let u1 = _mm512_permutex2var_pd(t1, lo, t3);
-        let u2 = _mm512_permutex2var_pd(t0, hi, t2);
-        let u3 = _mm512_permutex2var_pd(t1, hi, t3);
-        let u4 = _mm512_permutex2var_pd(t4, lo, t6);
-        let u5 = _mm512_permutex2var_pd(t5, lo, t7);
-        let u6 = _mm512_permutex2var_pd(t4, hi, t6);
-        let u7 = _mm512_permutex2var_pd(t5, hi, t7);
-        // 256-bit halves of all eight: row k of the square, transposed.
-        let lo = _mm512_set_epi64(11, 10, 9, 8, 3, 2, 1, 0);
-        let hi = _mm512_set_epi64(15, 14, 13, 12, 7, 6, 5, 4);
-        let out = [
-            _mm512_permutex2var_pd(u0, lo, u4),
-            _mm512_permutex2var_pd(u1, lo, u5),
-            _mm512_permutex2var_pd(u2, lo, u6),
-            _mm512_permutex2var_pd(u3, lo, u7),
-            _mm512_permutex2var_pd(u0, hi, u4),
-            _mm512_permutex2var_pd(u1, hi, u5),
-            _mm512_permutex2var_pd(u2, hi, u6),
-            _mm512_permutex2var_pd(u3, hi, u7),
-        ];
-        for (k, v) in out.into_iter().enumerate() {
-            let p = d.add(k * ldd);
-            if ADD {
-                _mm512_storeu_pd(p, _mm512_add_pd(_mm512_loadu_pd(p), v));
-            } else {
-                _mm512_storeu_pd(p, v);
-            }
-        }
-    }
-}
-
-/// One `8 x 8` square: builds without AVX-512 use the plain loops.
-#[cfg(not(all(target_arch = "x86_64", target_feature = "avx512f")))]
-#[inline(always)]
-fn square<const ADD: bool>(
-    src: &[f64],
-    so: usize,
-    lds: usize,
-    dst: &mut [f64],
-    d0: usize,
-    ldd: usize,
-) {
-    square_loops::<ADD>(src, so, lds, dst, d0, ldd);
-}
-
 /// One `8 x 8` square in plain loops.
-#[cfg_attr(
-    all(target_arch = "x86_64", target_feature = "avx512f"),
-    allow(dead_code)
-)]
 #[inline(always)]
 fn square_loops<const ADD: bool>(
     src: &[f64],
@@ -198,6 +148,176 @@ fn square_loops<const ADD: bool>(
         let row = &mut dst[d0 + i * ldd..][..SQUARE];
         for (j, d) in row.iter_mut().enumerate() {
             *d = if ADD { *d + cols[j][i] } else { cols[j][i] };
+        }
+    }
+}
+
+/// The squares in AVX-512 and AVX2 shuffles, and the tile loops compiled
+/// around each.
+#[cfg(target_arch = "x86_64")]
+mod x86 {
+    use super::{tiles, SQUARE};
+    use std::arch::x86_64::*;
+
+    /// # Safety
+    /// The CPU must support AVX-512F.
+    #[target_feature(enable = "avx512f")]
+    pub(super) unsafe fn tiles_avx512<const ADD: bool>(
+        src: &[f64],
+        lds: usize,
+        h: usize,
+        w: usize,
+        dst: &mut [f64],
+        ldd: usize,
+    ) {
+        // SAFETY (of the square's call): this function's own contract.
+        tiles::<ADD>(
+            |s, so, lds, d, d0, ldd| unsafe { square_avx512::<ADD>(s, so, lds, d, d0, ldd) },
+            src,
+            lds,
+            h,
+            w,
+            dst,
+            ldd,
+        );
+    }
+
+    /// # Safety
+    /// The CPU must support AVX2.
+    #[target_feature(enable = "avx2,fma")]
+    pub(super) unsafe fn tiles_avx2<const ADD: bool>(
+        src: &[f64],
+        lds: usize,
+        h: usize,
+        w: usize,
+        dst: &mut [f64],
+        ldd: usize,
+    ) {
+        // SAFETY (of the square's call): this function's own contract.
+        tiles::<ADD>(
+            |s, so, lds, d, d0, ldd| unsafe { square_avx2::<ADD>(s, so, lds, d, d0, ldd) },
+            src,
+            lds,
+            h,
+            w,
+            dst,
+            ldd,
+        );
+    }
+
+    /// One `8 x 8` square: eight 512-bit loads, three rounds of shuffles.
+    ///
+    /// # Safety
+    /// The CPU must support AVX-512F.
+    #[target_feature(enable = "avx512f")]
+    #[inline]
+    unsafe fn square_avx512<const ADD: bool>(
+        src: &[f64],
+        so: usize,
+        lds: usize,
+        dst: &mut [f64],
+        d0: usize,
+        ldd: usize,
+    ) {
+        assert!(so + 7 * lds + SQUARE <= src.len() && d0 + 7 * ldd + SQUARE <= dst.len());
+        // SAFETY: every row and column of the square lies inside `src` and
+        // `dst` (asserted above).
+        unsafe {
+            let s = src.as_ptr().add(so);
+            let d = dst.as_mut_ptr().add(d0);
+            let r: [__m512d; SQUARE] = std::array::from_fn(|k| _mm512_loadu_pd(s.add(k * lds)));
+            // Pairs of columns: entries 0, 2, 4, 6 of both, and 1, 3, 5, 7.
+            let t0 = _mm512_unpacklo_pd(r[0], r[1]);
+            let t1 = _mm512_unpackhi_pd(r[0], r[1]);
+            let t2 = _mm512_unpacklo_pd(r[2], r[3]);
+            let t3 = _mm512_unpackhi_pd(r[2], r[3]);
+            let t4 = _mm512_unpacklo_pd(r[4], r[5]);
+            let t5 = _mm512_unpackhi_pd(r[4], r[5]);
+            let t6 = _mm512_unpacklo_pd(r[6], r[7]);
+            let t7 = _mm512_unpackhi_pd(r[6], r[7]);
+            // 128-bit lanes of four columns.
+            let lo = _mm512_set_epi64(13, 12, 5, 4, 9, 8, 1, 0);
+            let hi = _mm512_set_epi64(15, 14, 7, 6, 11, 10, 3, 2);
+            let u0 = _mm512_permutex2var_pd(t0, lo, t2);
+            let u1 = _mm512_permutex2var_pd(t1, lo, t3);
+            let u2 = _mm512_permutex2var_pd(t0, hi, t2);
+            let u3 = _mm512_permutex2var_pd(t1, hi, t3);
+            let u4 = _mm512_permutex2var_pd(t4, lo, t6);
+            let u5 = _mm512_permutex2var_pd(t5, lo, t7);
+            let u6 = _mm512_permutex2var_pd(t4, hi, t6);
+            let u7 = _mm512_permutex2var_pd(t5, hi, t7);
+            // 256-bit halves of all eight: row k of the square, transposed.
+            let lo = _mm512_set_epi64(11, 10, 9, 8, 3, 2, 1, 0);
+            let hi = _mm512_set_epi64(15, 14, 13, 12, 7, 6, 5, 4);
+            let out = [
+                _mm512_permutex2var_pd(u0, lo, u4),
+                _mm512_permutex2var_pd(u1, lo, u5),
+                _mm512_permutex2var_pd(u2, lo, u6),
+                _mm512_permutex2var_pd(u3, lo, u7),
+                _mm512_permutex2var_pd(u0, hi, u4),
+                _mm512_permutex2var_pd(u1, hi, u5),
+                _mm512_permutex2var_pd(u2, hi, u6),
+                _mm512_permutex2var_pd(u3, hi, u7),
+            ];
+            for (k, v) in out.into_iter().enumerate() {
+                let p = d.add(k * ldd);
+                if ADD {
+                    _mm512_storeu_pd(p, _mm512_add_pd(_mm512_loadu_pd(p), v));
+                } else {
+                    _mm512_storeu_pd(p, v);
+                }
+            }
+        }
+    }
+
+    /// One `8 x 8` square as four `4 x 4` quarters: quarter `(a, b)` of the
+    /// source (rows `4a..`, columns `4b..`) becomes quarter `(b, a)` of the
+    /// destination; each is four 256-bit loads, two rounds of shuffles and
+    /// four stores.
+    ///
+    /// # Safety
+    /// The CPU must support AVX2.
+    #[target_feature(enable = "avx2,fma")]
+    #[inline]
+    unsafe fn square_avx2<const ADD: bool>(
+        src: &[f64],
+        so: usize,
+        lds: usize,
+        dst: &mut [f64],
+        d0: usize,
+        ldd: usize,
+    ) {
+        assert!(so + 7 * lds + SQUARE <= src.len() && d0 + 7 * ldd + SQUARE <= dst.len());
+        // SAFETY: every row and column of the square lies inside `src` and
+        // `dst` (asserted above).
+        unsafe {
+            for a in [0, 4] {
+                for b in [0, 4] {
+                    let s = src.as_ptr().add(so + a + b * lds);
+                    let d = dst.as_mut_ptr().add(d0 + b + a * ldd);
+                    let r: [__m256d; 4] = std::array::from_fn(|k| _mm256_loadu_pd(s.add(k * lds)));
+                    // Entries 0, 2 and 1, 3 of pairs of columns.
+                    let t0 = _mm256_unpacklo_pd(r[0], r[1]);
+                    let t1 = _mm256_unpackhi_pd(r[0], r[1]);
+                    let t2 = _mm256_unpacklo_pd(r[2], r[3]);
+                    let t3 = _mm256_unpackhi_pd(r[2], r[3]);
+                    // 128-bit halves: row k of the quarter, transposed.
+                    let out = [
+                        _mm256_permute2f128_pd::<0x20>(t0, t2),
+                        _mm256_permute2f128_pd::<0x20>(t1, t3),
+                        _mm256_permute2f128_pd::<0x31>(t0, t2),
+                        _mm256_permute2f128_pd::<0x31>(t1, t3),
+                    ];
+                    for (k, v) in out.into_iter().enumerate() {
+                        let p = d.add(k * ldd);
+                        if ADD {
+                            _mm256_storeu_pd(p, _mm256_add_pd(_mm256_loadu_pd(p), v));
+                        } else {
+                            _mm256_storeu_pd(p, v);
+                        }
+                    }
+                }
+            }
         }
     }
 }
@@ -276,7 +396,7 @@ mod tests {
     }
 
     /// Sizes around the tile edge, leading dimensions above the block,
-    /// against the two-line definition.
+    /// against the two-line definition, at every level this CPU runs.
     #[test]
     fn transpose_block_matches_naive() {
         for (h, w) in [
@@ -306,15 +426,19 @@ mod tests {
                             }
                         }
                     }
+                    for simd in Simd::all_supported() {
+                        let mut got = dst.clone();
+                        transpose_block_at(simd, &src, lds, h, w, &mut got, ldd, mode);
+                        assert_eq!(got, want, "{h}x{w} lds {lds} ldd {ldd} {mode:?} {simd:?}");
+                    }
                     transpose_block(&src, lds, h, w, &mut dst, ldd, mode);
-                    assert_eq!(dst, want, "{h}x{w} lds {lds} ldd {ldd} {mode:?}");
+                    assert_eq!(dst, want, "{h}x{w} lds {lds} ldd {ldd} {mode:?} active");
                 }
             }
         }
     }
 
-    /// The portable square kernel (the AVX-512 one is what
-    /// `transpose_block` uses where the build has it).
+    /// The portable square kernel alone.
     #[test]
     fn square_loops_match_naive() {
         let (lds, ldd) = (11, 9);
