@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # Installs the Debian packages rhpcc needs when they are missing: Open MPI
-# (runtime and headers), libclang for rsmpi's bindgen, and iproute2 (ip, tc)
-# for the virtual cluster of launch/vcluster.sh and its tests. As root it
+# (runtime and headers), libclang for rsmpi's bindgen, iproute2 (ip, tc)
+# for the virtual cluster of launch/vcluster.sh and its tests, and qemu-user
+# (qemu-x86_64), with which tests/isa.rs runs the binary on older CPU models. As root it
 # runs apt-get; otherwise it prints the exact command and fails.
 #
 # Usage: launch/ensure-deps.sh [extra-package ...]
 set -euo pipefail
 
-packages=(openmpi-bin libopenmpi-dev libclang-dev pkg-config iproute2 "$@")
+packages=(openmpi-bin libopenmpi-dev libclang-dev pkg-config iproute2 qemu-user "$@")
 missing=()
 for p in "${packages[@]}"; do
     if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
