@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# A/B on the 2-vCPU Zen 3 VM: RandomAccess only (table sized as for N=8000),
+# the native build (c335f7b, /tmp/rhpcc-native) against the portable build
+# whose single-process update is compiled per level (/tmp/rhpcc-portable2),
+# 2 ranks, alternating, 6 pairs.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+echo 0 > /proc/sys/kernel/sched_autogroup_enabled || true
+trap 'echo 1 > /proc/sys/kernel/sched_autogroup_enabled || true' EXIT
+args="--tests randomaccess -N 8000 --nb 192 -P 1 -Q 2 --quiet"
+"$here/ab.py" 6 /tmp/ab-ra \
+  native "mpirun -np 2 /tmp/rhpcc-native $args" \
+  portable "mpirun -np 2 /tmp/rhpcc-portable2 $args" \
+  MPIRandomAccess_GUPs MPIRandomAccess_LCG_GUPs StarRandomAccess_GUPs SingleRandomAccess_GUPs \
+  StarRandomAccess_LCG_GUPs SingleRandomAccess_LCG_GUPs
