@@ -137,6 +137,41 @@ fn setup_notes(runs: &[RunDoc], placements: &[Placement]) -> Vec<String> {
     notes
 }
 
+/// A note when the placements' kernels ran different instruction sets
+/// (`isa`, `gemm` of [`super::load::CODE_FIELDS`]): their figures then
+/// compare different code, not only different placements.
+fn code_notes(layouts: &[BTreeMap<String, String>], placements: &[Placement]) -> Vec<String> {
+    let mut differing = Vec::new();
+    for field in super::load::CODE_FIELDS {
+        let mut values: Vec<(&str, Vec<&str>)> = Vec::new();
+        for (layout, p) in layouts.iter().zip(placements) {
+            let Some(v) = layout.get(*field) else {
+                continue;
+            };
+            match values.iter_mut().find(|(x, _)| x == v) {
+                Some((_, ps)) => ps.push(&p.label),
+                None => values.push((v, vec![&p.label])),
+            }
+        }
+        if values.len() > 1 {
+            let list: Vec<String> = values
+                .iter()
+                .map(|(v, ps)| format!("{v} ({})", ps.join(", ")))
+                .collect();
+            differing.push(format!("{field} = {}", list.join(" / ")));
+        }
+    }
+    if differing.is_empty() {
+        return Vec::new();
+    }
+    vec![format!(
+        "Note: the placements did not all run the same instruction set, so their figures \
+         compare different code as well as different placements: {} (a guest's CPU model \
+         may hide AVX2 or AVX-512; rhpcc --isa forces a common level for rhpcc's own kernels).",
+        differing.join("; ")
+    )]
+}
+
 #[derive(Debug, thiserror::Error)]
 #[error(
     "--baseline {label:?}: no run document has that placement; the placements are: {}",
@@ -273,7 +308,7 @@ pub fn compare(runs: &[RunDoc], baseline: Option<&str>) -> Result<Comparison, Ba
         ));
     }
     notes.extend(setup_notes(runs, &placements));
-    let layouts = placements
+    let layouts: Vec<BTreeMap<String, String>> = placements
         .iter()
         .map(|p| {
             merge(
@@ -283,6 +318,7 @@ pub fn compare(runs: &[RunDoc], baseline: Option<&str>) -> Result<Comparison, Ba
             )
         })
         .collect();
+    notes.extend(code_notes(&layouts, &placements));
     Ok(Comparison {
         placements,
         baseline: base,
@@ -371,6 +407,42 @@ mod tests {
             warnings[0]
         );
         assert_eq!(c.layouts[0]["hosts"], "varies: 1, 2");
+    }
+
+    #[test]
+    fn different_instruction_sets_are_noted() {
+        let run = |p: &str, isa: &str, gemm: &str| {
+            with_setup(
+                doc(p, &[("HPL_Tflops", 0.01)]),
+                &[(KIND, "hpcc")],
+                &[("isa", isa), ("gemm", gemm)],
+            )
+        };
+        let same = [
+            run("native", "avx2", "faer avx2"),
+            run("2V/1C", "avx2", "faer avx2"),
+        ];
+        let c = compare(&same, None).unwrap();
+        assert!(!c.notes.iter().any(|n| n.contains("instruction set")));
+
+        let differ = [
+            run("native", "avx512", "faer avx512"),
+            run("1V/2C", "avx512", "faer avx512"),
+            run("2V/1C", "portable", "faer portable"),
+        ];
+        let c = compare(&differ, None).unwrap();
+        let notes: Vec<_> = c
+            .notes
+            .iter()
+            .filter(|n| n.contains("instruction set"))
+            .collect();
+        assert_eq!(notes.len(), 1, "{:?}", c.notes);
+        assert!(
+            notes[0].contains("isa = avx512 (native, 1V/2C) / portable (2V/1C)")
+                && notes[0].contains("gemm = faer avx512 (native, 1V/2C) / faer portable (2V/1C)"),
+            "{}",
+            notes[0]
+        );
     }
 
     #[test]

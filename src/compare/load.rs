@@ -96,9 +96,26 @@ fn setup_of(doc: &Value) -> BTreeMap<String, String> {
     setup
 }
 
+/// Layout fields naming the code a run's figures came from: the level of
+/// rhpcc's own kernels and faer's GEMM's (`environment.cpu`; a list when
+/// ranks differ).
+pub const CODE_FIELDS: &[&str] = &["isa", "gemm"];
+
 /// [`RunDoc::layout`] of a run document.
 fn layout_of(doc: &Value) -> BTreeMap<String, String> {
     let mut layout = BTreeMap::new();
+    let cpu = doc.pointer("/environment/cpu");
+    for (field, path) in CODE_FIELDS.iter().zip(["/isa", "/kernels/gemm"]) {
+        match cpu.and_then(|c| c.pointer(path)) {
+            Some(Value::String(s)) => {
+                layout.insert(field.to_string(), s.clone());
+            }
+            Some(v @ Value::Array(_)) => {
+                layout.insert(field.to_string(), v.to_string());
+            }
+            _ => {}
+        }
+    }
     if let Some(hosts) = doc
         .pointer("/environment/ranks_per_host")
         .and_then(Value::as_object)
@@ -333,6 +350,24 @@ fn read_run(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn layout_names_the_code_that_ran() {
+        let doc = serde_json::json!({
+            "environment": {
+                "ranks_per_host": { "a": 2 },
+                "cpu": { "isa": "avx2", "kernels": { "gemm": "faer avx2" } }
+            }
+        });
+        let l = layout_of(&doc);
+        assert_eq!(l["isa"], "avx2");
+        assert_eq!(l["gemm"], "faer avx2");
+        let mixed = serde_json::json!({
+            "environment": { "cpu": { "isa": ["avx2", "portable"] } }
+        });
+        assert_eq!(layout_of(&mixed)["isa"], r#"["avx2","portable"]"#);
+        assert!(!layout_of(&serde_json::json!({})).contains_key("isa"));
+    }
     use serde_json::json;
 
     fn run(placement: &str, triad: f64) -> Value {
