@@ -29,7 +29,7 @@ pub const API: &str = "rustfft 6.4.1";
 
 use std::sync::Arc;
 
-use crate::isa::{Isa, Simd};
+use crate::isa::Simd;
 
 /// rustfft's planner for a level: on x86-64 its AVX code (which needs AVX
 /// and FMA) from [`Isa::Avx2`] up, its SSE code (SSE4.1) or its scalar code
@@ -49,7 +49,7 @@ pub enum Planner {
 impl Planner {
     #[cfg(target_arch = "x86_64")]
     pub fn new(simd: Simd) -> Planner {
-        if simd.isa() >= Isa::Avx2 {
+        if simd.isa() >= crate::isa::Isa::Avx2 {
             if let Ok(p) = rustfft::FftPlannerAvx::new() {
                 return Planner::Avx(p);
             }

@@ -14,7 +14,7 @@
 //! column by column on contiguous runs.
 
 use super::classes::Piece;
-use crate::isa::{self, Isa, Simd};
+use crate::isa::{self, Simd};
 
 /// Edge of the square tiles the transposing kernel turns at a time: 64 x
 /// 64 doubles read and written are 64 KiB together, an L2-resident pair.
@@ -71,15 +71,19 @@ pub fn transpose_block_at(
     match (simd.isa(), mode) {
         // SAFETY: a `Simd` is only made for levels the CPU supports.
         #[cfg(target_arch = "x86_64")]
-        (Isa::Avx512, Mode::Assign) => unsafe {
+        (isa::Isa::Avx512, Mode::Assign) => unsafe {
             x86::tiles_avx512::<false>(src, lds, h, w, dst, ldd)
         },
         #[cfg(target_arch = "x86_64")]
-        (Isa::Avx512, Mode::Add) => unsafe { x86::tiles_avx512::<true>(src, lds, h, w, dst, ldd) },
+        (isa::Isa::Avx512, Mode::Add) => unsafe {
+            x86::tiles_avx512::<true>(src, lds, h, w, dst, ldd)
+        },
         #[cfg(target_arch = "x86_64")]
-        (Isa::Avx2, Mode::Assign) => unsafe { x86::tiles_avx2::<false>(src, lds, h, w, dst, ldd) },
+        (isa::Isa::Avx2, Mode::Assign) => unsafe {
+            x86::tiles_avx2::<false>(src, lds, h, w, dst, ldd)
+        },
         #[cfg(target_arch = "x86_64")]
-        (Isa::Avx2, Mode::Add) => unsafe { x86::tiles_avx2::<true>(src, lds, h, w, dst, ldd) },
+        (isa::Isa::Avx2, Mode::Add) => unsafe { x86::tiles_avx2::<true>(src, lds, h, w, dst, ldd) },
         (_, Mode::Assign) => tiles::<false>(square_loops::<false>, src, lds, h, w, dst, ldd),
         (_, Mode::Add) => tiles::<true>(square_loops::<true>, src, lds, h, w, dst, ldd),
     }

@@ -15,7 +15,7 @@
 //! up to 1024). The update order is HPCC's.
 
 use super::stream::Stream;
-use crate::isa::{self, Isa, Simd};
+use crate::isa::{self, Simd};
 
 /// Lanes of the interleaved update (HPCC's `ran[128]`).
 pub const LANES: usize = 128;
@@ -53,9 +53,9 @@ pub fn update_at<S: Stream>(simd: Simd, table: &mut [u64]) {
     match simd.isa() {
         // SAFETY: a `Simd` is only made for levels the CPU supports.
         #[cfg(target_arch = "x86_64")]
-        Isa::Avx512 => unsafe { update_avx512::<S>(table) },
+        isa::Isa::Avx512 => unsafe { update_avx512::<S>(table) },
         #[cfg(target_arch = "x86_64")]
-        Isa::Avx2 => unsafe { update_avx2::<S>(table) },
+        isa::Isa::Avx2 => unsafe { update_avx2::<S>(table) },
         _ => update_body::<S>(table),
     }
 }
