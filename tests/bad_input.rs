@@ -123,15 +123,75 @@ fn output_directory_missing() {
 }
 
 #[test]
-fn output_unwritable_mid_run_stops_every_rank() {
-    // Passes validation (its directory exists) but cannot be replaced: rank
-    // 0 fails after the first section and the other ranks must not wait.
+fn outputs_that_would_destroy_or_lose_files_are_refused_before_the_work() {
+    // Each is refused by rank 0 before the first test (HPL would take
+    // seconds; the refusal comes at once), once, with exit 2.
     let dir = workdir(600, 1, 2);
     std::fs::create_dir(dir.path().join("taken")).unwrap();
-    refuse(
-        2,
-        dir.path(),
-        &["--tests", "stream,latbw", "--output", "taken"],
-        "writing taken",
+    for (args, needle) in [
+        (&["--output", "taken"][..], "--output taken: is a directory"),
+        (
+            &["--output", "same.txt", "--json", "./same.txt"][..],
+            "--json ./same.txt: is the same file as --output same.txt",
+        ),
+        (
+            &["--output", "hpccinf.txt"][..],
+            "--output hpccinf.txt: is the input file",
+        ),
+        (
+            &["--json", "/dev/null"][..],
+            "--json /dev/null: is a device node",
+        ),
+        (
+            &["--output", "/proc/hpccoutf.txt"][..],
+            "--output /proc/hpccoutf.txt: cannot create a file in /proc",
+        ),
+    ] {
+        let mut all = vec!["--tests", "hpl"];
+        all.extend_from_slice(args);
+        let run = mpirun(2, dir.path(), &all);
+        assert_eq!(run.status, Some(2), "{args:?}: {}", run.stderr);
+        assert!(run.stderr.contains(needle), "{args:?}: {}", run.stderr);
+        assert_eq!(
+            run.stderr.matches("rhpcc: error:").count(),
+            1,
+            "{}",
+            run.stderr
+        );
+        assert!(
+            !run.stdout.contains("HPL"),
+            "{args:?} ran HPL: {}",
+            run.stdout
+        );
+    }
+    // The input is intact, nothing was written, and /dev/null is still a
+    // device.
+    let input = std::fs::read_to_string(dir.path().join("hpccinf.txt")).unwrap();
+    assert!(input.contains("Ns"));
+    assert!(!dir.path().join("hpccoutf.txt").exists());
+    assert!(!dir.path().join("same.txt").exists());
+    use std::os::unix::fs::FileTypeExt;
+    assert!(std::fs::metadata("/dev/null")
+        .unwrap()
+        .file_type()
+        .is_char_device());
+}
+
+#[test]
+fn option_errors_are_printed_once_under_mpirun() {
+    let dir = workdir(600, 1, 2);
+    let run = mpirun(2, dir.path(), &["-N", "-5"]);
+    assert_eq!(run.status, Some(2), "{}", run.stderr);
+    assert_eq!(
+        run.stderr.matches("unexpected argument '-5'").count(),
+        1,
+        "{}",
+        run.stderr
     );
+    let run = mpirun(2, dir.path(), &["--isa", "sse9"]);
+    assert_eq!(run.status, Some(2), "{}", run.stderr);
+    assert_eq!(run.stderr.matches("invalid value 'sse9'").count(), 1);
+    let run = mpirun(2, dir.path(), &["--version"]);
+    assert_eq!(run.status, Some(0), "{}", run.stderr);
+    assert_eq!(run.stdout.matches("rhpcc ").count(), 1, "{}", run.stdout);
 }

@@ -6,6 +6,7 @@
 //! or an error naming the file line or flag at fault.
 
 pub mod hpccinf;
+mod outputs;
 
 use std::path::{Path, PathBuf};
 
@@ -138,6 +139,12 @@ pub enum ConfigError {
         flag: &'static str,
         expected: String,
         found: String,
+    },
+    #[error("{flag} {path}: {why}")]
+    Output {
+        flag: &'static str,
+        path: String,
+        why: String,
     },
     #[error("--tests: unknown test '{0}' (known: randomaccess, ptrans, dgemm, stream, fft, latbw, hpl, all)")]
     UnknownTest(String),
@@ -277,26 +284,24 @@ pub fn resolve(args: &RunArgs, job: &JobShape, cwd: &Path) -> Result<Config, Con
         }
     }
 
-    for (name, path) in [("--output", &args.output), ("--json", &args.json)] {
-        let dir = match path.parent() {
-            Some(d) if !d.as_os_str().is_empty() => cwd.join(d),
-            _ => cwd.to_path_buf(),
-        };
-        if !dir.is_dir() {
-            return Err(flag(
-                name,
-                "a file in an existing directory",
-                path.display(),
-            ));
-        }
-    }
-
     let default_file = cwd.join("hpccinf.txt");
     let file = match &args.input {
         Some(p) => Some(p.clone()),
         None if default_file.exists() => Some(default_file),
         None => None,
     };
+
+    let memfile = cwd.join("hpccmemf.txt");
+    let inputs: Vec<&Path> = file
+        .iter()
+        .map(PathBuf::as_path)
+        .chain(memfile.exists().then_some(memfile.as_path()))
+        .collect();
+    outputs::check(
+        &[("--output", &args.output), ("--json", &args.json)],
+        &inputs,
+        cwd,
+    )?;
 
     let (mut input, mut source) = match &file {
         Some(path) => (hpccinf::parse_file(path)?, path.display().to_string()),

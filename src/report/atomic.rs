@@ -1,6 +1,8 @@
 //! Atomic file output: write a temporary file beside the target, flush it to
 //! disk, then rename it over the target. A reader sees the old file or the
 //! whole new one, never a partial one, even if the process dies mid-write.
+//! Only an absent path or a regular file is replaced: never a directory, a
+//! device node or a symbolic link (the rename would replace the node itself).
 
 use std::fs;
 use std::io::{self, Write};
@@ -15,6 +17,14 @@ pub fn write(path: &Path, contents: &[u8]) -> io::Result<()> {
     let name = path
         .file_name()
         .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "output path names no file"))?;
+    if let Ok(m) = fs::symlink_metadata(path) {
+        if !m.file_type().is_file() {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                "not a regular file; only regular files are replaced",
+            ));
+        }
+    }
     let tmp = dir.join(format!(
         ".{}.tmp-{}",
         name.to_string_lossy(),
@@ -43,6 +53,21 @@ mod tests {
         write(&path, b"first version, rather long").unwrap();
         write(&path, b"second").unwrap();
         assert_eq!(fs::read_to_string(&path).unwrap(), "second");
+        let names: Vec<_> = fs::read_dir(dir.path()).unwrap().collect();
+        assert_eq!(names.len(), 1, "temporary file left behind");
+    }
+
+    #[test]
+    fn only_regular_files_are_replaced() {
+        let dir = tempfile::tempdir().unwrap();
+        let link = dir.path().join("link");
+        std::os::unix::fs::symlink("/dev/null", &link).unwrap();
+        assert!(write(&link, b"x").is_err());
+        assert!(fs::symlink_metadata(&link)
+            .unwrap()
+            .file_type()
+            .is_symlink());
+        assert!(write(dir.path(), b"x").is_err());
         let names: Vec<_> = fs::read_dir(dir.path()).unwrap().collect();
         assert_eq!(names.len(), 1, "temporary file left behind");
     }

@@ -32,7 +32,7 @@ use std::sync::Arc;
 use crate::isa::Simd;
 
 /// rustfft's planner for a level: on x86-64 its AVX code (which needs AVX
-/// and FMA) from [`Isa::Avx2`] up, its SSE code (SSE4.1) or its scalar code
+/// and FMA) from [`Isa::Avx2`](crate::isa::Isa::Avx2) up, its SSE code (SSE4.1) or its scalar code
 /// below, so that `--isa portable` also keeps rustfft off AVX; elsewhere
 /// rustfft's own choice.
 pub enum Planner {
