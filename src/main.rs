@@ -10,6 +10,10 @@ fn main() -> ExitCode {
             // sees them; only the first rank prints (help and version too).
             if launcher_rank().is_none_or(|r| r == 0) {
                 let _ = e.print();
+            } else if e.exit_code() != 0 {
+                // mpirun kills the job when the first rank fails: give the
+                // first rank time to print before this one exits non-zero.
+                std::thread::sleep(std::time::Duration::from_millis(500));
             }
             return ExitCode::from(u8::try_from(e.exit_code()).unwrap_or(2));
         }

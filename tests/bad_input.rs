@@ -89,6 +89,9 @@ fn threshold_not_positive() {
     let dir = workdir(1000, 1, 2);
     edit(dir.path(), 13, "-1.0 threshold");
     refuse(2, dir.path(), &[], "hpccinf.txt:13:");
+    // Not a finite number either: refused at parse time, not a panic later.
+    edit(dir.path(), 13, "inf threshold");
+    refuse(2, dir.path(), &[], "hpccinf.txt:13:");
 }
 
 #[test]

@@ -49,13 +49,21 @@ impl Isa {
             .find(|i| i.name().eq_ignore_ascii_case(s.trim()))
     }
 
-    /// Whether this CPU runs code of this level.
+    /// Whether this CPU runs code of this level (std caches the detection:
+    /// cheap enough for every kernel call).
     pub fn supported(self) -> bool {
-        let f = CpuFlags::detect();
-        match self {
-            Isa::Portable => true,
-            Isa::Avx2 => f.avx2 && f.fma,
-            Isa::Avx512 => f.avx2 && f.fma && f.avx512f,
+        #[cfg(target_arch = "x86_64")]
+        {
+            use std::arch::is_x86_feature_detected as has;
+            match self {
+                Isa::Portable => true,
+                Isa::Avx2 => has!("avx2") && has!("fma"),
+                Isa::Avx512 => has!("avx2") && has!("fma") && has!("avx512f"),
+            }
+        }
+        #[cfg(not(target_arch = "x86_64"))]
+        {
+            self == Isa::Portable
         }
     }
 
@@ -133,7 +141,8 @@ pub fn set_active(isa: Isa) -> Result<Simd, Unsupported> {
 }
 
 /// The CPU features that decide the kernels' paths, and whether the CPU is
-/// virtualized.
+/// virtualized (for the reports: reading the hypervisor bit executes CPUID,
+/// which traps to the hypervisor in a guest, so kernels never call this).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct CpuFlags {
     pub avx: bool,
@@ -176,6 +185,10 @@ fn hypervisor_bit() -> bool {
 /// it.
 pub fn gemm_isa() -> Isa {
     let f = CpuFlags::detect();
+    gemm_rule(f)
+}
+
+fn gemm_rule(f: CpuFlags) -> Isa {
     if f.avx512f {
         Isa::Avx512
     } else if f.avx2 && f.fma {
@@ -240,6 +253,20 @@ mod tests {
         }
         assert_eq!(Simd::all_supported().last().map(|s| s.isa()), Some(best));
         assert!(gemm_isa() >= best || !CpuFlags::detect().avx2);
+    }
+
+    #[test]
+    fn gemm_level_follows_faers_rule() {
+        let f = |avx2, fma, avx512f| CpuFlags {
+            avx2,
+            fma,
+            avx512f,
+            ..CpuFlags::default()
+        };
+        assert_eq!(gemm_rule(f(true, true, true)), Isa::Avx512);
+        assert_eq!(gemm_rule(f(true, true, false)), Isa::Avx2);
+        assert_eq!(gemm_rule(f(true, false, false)), Isa::Portable);
+        assert_eq!(gemm_rule(f(false, false, false)), Isa::Portable);
     }
 
     #[test]

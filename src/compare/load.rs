@@ -190,6 +190,9 @@ pub fn load(paths: &[PathBuf]) -> Result<Loaded, LoadError> {
             files.push(p.clone());
         }
     }
+    // Each file once, however it was reached (two paths given, a link).
+    let mut seen = std::collections::BTreeSet::new();
+    files.retain(|f| seen.insert(fs::canonicalize(f).unwrap_or_else(|_| f.clone())));
     let mut loaded = Loaded::default();
     for f in &files {
         let text = fs::read_to_string(f).map_err(|source| LoadError::Io {
@@ -209,7 +212,9 @@ pub fn load(paths: &[PathBuf]) -> Result<Loaded, LoadError> {
     Ok(loaded)
 }
 
-/// The `*.json` files under `dir`, recursively, in name order.
+/// The `*.json` files under `dir`, recursively, in name order. Symbolic
+/// links to directories are not followed (a link to `.` would loop and
+/// count every document again); links to files are read.
 fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), LoadError> {
     let io = |source| LoadError::Io {
         path: dir.to_path_buf(),
@@ -222,8 +227,11 @@ fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), LoadError> {
         .map_err(io)?;
     entries.sort();
     for p in entries {
-        if p.is_dir() {
+        let real_dir = fs::symlink_metadata(&p).is_ok_and(|m| m.file_type().is_dir());
+        if real_dir {
             walk(&p, out)?;
+        } else if p.is_dir() {
+            // A link to a directory: skipped.
         } else if p.extension().is_some_and(|e| e == "json") {
             out.push(p);
         }
@@ -350,6 +358,17 @@ fn read_run(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn symlinks_neither_loop_nor_count_twice() {
+        let dir = tempfile::tempdir().unwrap();
+        write(dir.path(), "a.json", &run("native", 1.0));
+        std::os::unix::fs::symlink(".", dir.path().join("loop")).unwrap();
+        std::os::unix::fs::symlink("a.json", dir.path().join("b.json")).unwrap();
+        let a = dir.path().join("a.json");
+        let l = load(&[dir.path().to_path_buf(), a]).unwrap();
+        assert_eq!(l.runs.len(), 1, "{:?}", l.runs);
+    }
 
     #[test]
     fn layout_names_the_code_that_ran() {

@@ -249,8 +249,12 @@ pub fn parse(file: &Path, text: &str) -> Result<HpccInput, InputError> {
     let grids = ps.into_iter().zip(qs).collect();
 
     let threshold = r.float(13, "the residual threshold")?;
-    if threshold.is_nan() || threshold <= 0.0 {
-        return Err(r.bad(13, "a residual threshold > 0", r.first(13).unwrap_or("")));
+    if !threshold.is_finite() || threshold <= 0.0 {
+        return Err(r.bad(
+            13,
+            "a finite residual threshold > 0",
+            r.first(13).unwrap_or(""),
+        ));
     }
 
     let pfacts = r
@@ -674,6 +678,8 @@ HPL.out      output file name (if any)
         assert_eq!(bad_line(&with_line(12, "-1 Qs")).0, 12);
         assert_eq!(bad_line(&with_line(13, "0.0 threshold")).0, 13);
         assert_eq!(bad_line(&with_line(13, "-16 threshold")).0, 13);
+        assert_eq!(bad_line(&with_line(13, "inf threshold")).0, 13);
+        assert_eq!(bad_line(&with_line(13, "NaN threshold")).0, 13);
         assert_eq!(bad_line(&with_line(15, "3 PFACT")).0, 15);
         assert_eq!(bad_line(&with_line(19, "1 NDIV")).0, 19);
         assert_eq!(bad_line(&with_line(23, "6 BCAST")).0, 23);
