@@ -198,3 +198,22 @@ fn option_errors_are_printed_once_under_mpirun() {
     assert_eq!(run.status, Some(0), "{}", run.stderr);
     assert_eq!(run.stdout.matches("rhpcc ").count(), 1, "{}", run.stdout);
 }
+
+#[test]
+fn sizes_too_small_or_too_large_are_refused_not_run() {
+    let dir = workdir(1000, 1, 2);
+    // 8 N^2 / 2 = 36 bytes per rank: too few for STREAM, DGEMM, FFT, ...
+    refuse(2, dir.path(), &["-N", "3"], "use N >= 6");
+    // HPL alone runs and verifies at any N.
+    let run = mpirun(2, dir.path(), &["-N", "3", "--tests", "hpl,latbw"]);
+    assert_eq!(run.status, Some(0), "{}", run.stderr);
+    assert!(run.outf().contains("Success=1"));
+    std::fs::remove_file(dir.path().join("hpccoutf.txt")).unwrap();
+    // 8 N^2 does not wrap around to a small size.
+    refuse(
+        2,
+        dir.path(),
+        &["-N", "4294967296"],
+        "problem too large for memory",
+    );
+}

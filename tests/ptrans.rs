@@ -184,20 +184,19 @@ fn wrong_result_fails_the_run() {
     assert!(num(&run.summary(), "PTRANS_residual") > 0.0);
 }
 
-/// HPL N = 1 gives PTRANS size 0: HPCC's "ILLEGAL MATRIX" skip, which
-/// fails the run.
+/// HPL N = 1 would give PTRANS size 0 (HPCC's "ILLEGAL MATRIX" skip, which
+/// fails the run after the work): rhpcc refuses such an N before any test.
 #[test]
-fn illegal_size_is_skipped_and_fails_the_run() {
+fn tiny_n_is_refused_before_ptrans_runs() {
     let dir = workdir(1, 1, 2);
     let run = mpirun(2, dir.path(), &["--tests", "ptrans", "--quiet"]);
-    assert_eq!(run.status, Some(1), "stderr:\n{}", run.stderr);
-    let s = run.summary();
-    assert_eq!(s["Success"], "0");
-    let sec = section(&run.outf(), "PTRANS");
-    assert!(sec.contains(
-        "ILLEGAL MATRIX: M = 0; It should be at least 1\nBad MATRIX parameters: going on to next test case.\n"
-    ));
-    assert!(sec.contains("    1 tests skipped because of illegal input values.\n"));
-    assert_eq!(s["PTRANS_GBs"], "0");
-    assert_eq!(s["PTRANS_n"], "-1");
+    assert_eq!(run.status, Some(2), "stderr:\n{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains("too few for the tests sized from it (ptrans)")
+            && run.stderr.contains("use N >= 6"),
+        "{}",
+        run.stderr
+    );
+    assert!(!dir.path().join("hpccoutf.txt").exists());
 }

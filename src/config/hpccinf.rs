@@ -210,7 +210,9 @@ impl HpccInput {
     pub fn hpl_max_proc_mem(&self) -> u64 {
         let n = self.max_n() as u64;
         let (min_procs, _) = self.grid_procs_range();
-        n * n * 8 / min_procs as u64
+        // Saturates rather than wraps for absurd N, so the memory check
+        // refuses it instead of seeing a small size.
+        n.saturating_mul(n).saturating_mul(8) / (min_procs.max(1) as u64)
     }
 }
 

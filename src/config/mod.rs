@@ -140,6 +140,14 @@ pub enum ConfigError {
         expected: String,
         found: String,
     },
+    #[error("N={n} from {origin} gives each rank {mem} bytes (HPCC's 8 N^2 / procs), too few for the tests sized from it ({tests}): use N >= {min_n}, or run only --tests hpl,latbw at this N")]
+    TooSmall {
+        n: usize,
+        mem: u64,
+        tests: String,
+        min_n: usize,
+        origin: String,
+    },
     #[error("{flag} {path}: {why}")]
     Output {
         flag: &'static str,
@@ -358,6 +366,7 @@ pub fn resolve(args: &RunArgs, job: &JobShape, cwd: &Path) -> Result<Config, Con
     }
 
     check_memory(&input, job, &source)?;
+    check_smallest(&input, &tests, &source)?;
     if tests.contains(&TestId::Ptrans) {
         check_ptrans_memory(&input, job, &source)?;
     }
@@ -455,21 +464,57 @@ fn check_ptrans_memory(input: &HpccInput, job: &JobShape, source: &str) -> Resul
     Ok(())
 }
 
+/// Bytes of `HPLMaxProcMem` below which the tests sized from it (STREAM,
+/// DGEMM, FFT, RandomAccess, PTRANS) get vectors too short to measure or
+/// verify (an FFT of length 1, a DGEMM of order 0, STREAM on 0 elements).
+pub const MIN_PROC_MEM: u64 = 128;
+
+/// Refuse an N too small for the memory-sized tests selected (HPL and the
+/// latency/bandwidth test run at any N).
+fn check_smallest(input: &HpccInput, tests: &[TestId], source: &str) -> Result<(), ConfigError> {
+    let sized: Vec<&str> = tests
+        .iter()
+        .filter_map(|t| match t {
+            TestId::Stream => Some("stream"),
+            TestId::Dgemm => Some("dgemm"),
+            TestId::Fft => Some("fft"),
+            TestId::RandomAccess => Some("randomaccess"),
+            TestId::Ptrans => Some("ptrans"),
+            TestId::Hpl | TestId::LatencyBandwidth => None,
+        })
+        .collect();
+    let mem = input.hpl_max_proc_mem();
+    if sized.is_empty() || mem >= MIN_PROC_MEM {
+        return Ok(());
+    }
+    let procs = input.grid_procs_range().0.max(1) as f64;
+    let min_n = (MIN_PROC_MEM as f64 * procs / 8.0).sqrt().ceil() as usize;
+    Err(ConfigError::TooSmall {
+        n: input.max_n(),
+        mem,
+        tests: sized.join(","),
+        min_n,
+        origin: source.to_string(),
+    })
+}
+
 /// Every rank of the job holds HPCC's `HPLMaxProcMem` at once (the Star
 /// tests run on all ranks), so each host needs that times its rank count.
 fn check_memory(input: &HpccInput, job: &JobShape, source: &str) -> Result<(), ConfigError> {
     const GIB: f64 = 1024.0 * 1024.0 * 1024.0;
-    let per_rank = input.hpl_max_proc_mem();
+    // In floating point: 8 N^2 overflows 64 bits from N = 2^30.5.
+    let n = input.max_n() as f64;
+    let per_rank = n * n * 8.0 / input.grid_procs_range().0.max(1) as f64;
     for host in &job.hosts {
         if host.mem_available == 0 {
             continue;
         }
-        let need = per_rank as f64 * host.ranks as f64;
+        let need = per_rank * host.ranks as f64;
         if need > MEM_USABLE * host.mem_available as f64 {
             return Err(ConfigError::Memory {
                 n: input.max_n(),
                 procs: input.grid_procs_range().0,
-                per_rank_gib: per_rank as f64 / GIB,
+                per_rank_gib: per_rank / GIB,
                 ranks: host.ranks,
                 host: host.name.clone(),
                 need_gib: need / GIB,
