@@ -217,3 +217,15 @@ fn sizes_too_small_or_too_large_are_refused_not_run() {
         "problem too large for memory",
     );
 }
+
+#[test]
+fn an_overlong_placement_label_is_refused() {
+    let dir = workdir(600, 1, 2);
+    let label = "x".repeat(70_000);
+    refuse(
+        2,
+        dir.path(),
+        &["--tests", "stream", "--placement", &label],
+        "--placement: expected a label of at most 200 characters, found '70000 characters'",
+    );
+}

@@ -23,6 +23,7 @@ use std::path::{Path, PathBuf};
 use serde_json::Value;
 
 use super::metrics;
+use crate::config::MAX_PLACEMENT_LABEL as MAX_LABEL;
 use crate::report::json::SCHEMA_VERSION;
 
 /// Label of run documents without a `placement`.
@@ -317,6 +318,16 @@ fn read_run(
         .and_then(Value::as_str)
         .or(series_label)
     {
+        Some(l) if l.trim().chars().count() > MAX_LABEL => {
+            return Err(LoadError::Malformed {
+                origin: origin.into(),
+                what: format!(
+                    "its placement label is {} characters long; labels of at most {MAX_LABEL} \
+                     are compared",
+                    l.trim().chars().count()
+                ),
+            })
+        }
         Some(l) if !l.trim().is_empty() => l.trim().to_string(),
         _ => {
             loaded.warnings.push(format!(
@@ -358,6 +369,17 @@ fn read_run(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_overlong_label_is_an_error_naming_the_document() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = write(dir.path(), "a.json", &run(&"x".repeat(70_000), 1.0));
+        let e = load(&[p]).unwrap_err().to_string();
+        assert!(
+            e.contains("a.json") && e.contains("70000 characters"),
+            "{e}"
+        );
+    }
 
     #[test]
     fn symlinks_neither_loop_nor_count_twice() {

@@ -281,6 +281,16 @@ pub fn resolve(args: &RunArgs, job: &JobShape, cwd: &Path) -> Result<Config, Con
         return Err(flag("--repeat", "an integer >= 1", args.repeat));
     }
     let placement_facts = placement_facts(args.placement_facts.as_deref())?;
+    if let Some(label) = &args.placement {
+        let len = label.trim().chars().count();
+        if len > MAX_PLACEMENT_LABEL {
+            return Err(flag(
+                "--placement",
+                &format!("a label of at most {MAX_PLACEMENT_LABEL} characters"),
+                format!("{len} characters"),
+            ));
+        }
+    }
     for (name, v) in [
         ("--n", args.n),
         ("--nb", args.nb),
@@ -463,6 +473,10 @@ fn check_ptrans_memory(input: &HpccInput, job: &JobShape, source: &str) -> Resul
     }
     Ok(())
 }
+
+/// Longest `--placement` label (and the longest `rhpcc compare` reads: its
+/// tables pad to the longest label).
+pub const MAX_PLACEMENT_LABEL: usize = 200;
 
 /// Bytes of `HPLMaxProcMem` below which the tests sized from it (STREAM,
 /// DGEMM, FFT, RandomAccess, PTRANS) get vectors too short to measure or
