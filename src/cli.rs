@@ -194,8 +194,8 @@ pub struct RunArgs {
     /// level to force (`avx2`, `portable`; `avx512`). A level some rank's
     /// CPU lacks stops the run. faer's GEMM (HPL, DGEMM) and the FMA peak
     /// probe that HPL's efficiency divides by keep the CPU's own level.
-    #[arg(long, value_enum, env = "RHPCC_ISA", default_value_t = crate::cpu::IsaChoice::Auto)]
-    pub isa: crate::cpu::IsaChoice,
+    #[arg(long, value_enum, env = "RHPCC_ISA", default_value_t = crate::config::IsaChoice::Auto)]
+    pub isa: crate::config::IsaChoice,
 
     /// Show a progress line for long tests on rank 0's standard error. On by
     /// itself when that is a terminal, which it never is under mpirun (Open

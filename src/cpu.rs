@@ -4,37 +4,12 @@
 //! the results document says which code produced its figures.
 
 use mpi::traits::*;
-use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
 use rhpcc_kernels::isa::{self, CpuFlags, Isa};
 
+use crate::config::IsaChoice;
 use crate::world::World;
-
-/// `--isa`: the kernels' level, or `auto` for the best the CPU has.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
-pub enum IsaChoice {
-    Auto,
-    Avx512,
-    Avx2,
-    Portable,
-}
-
-impl IsaChoice {
-    /// The level asked for, `None` for `auto`.
-    pub fn level(self) -> Option<Isa> {
-        match self {
-            IsaChoice::Auto => None,
-            IsaChoice::Avx512 => Some(Isa::Avx512),
-            IsaChoice::Avx2 => Some(Isa::Avx2),
-            IsaChoice::Portable => Some(Isa::Portable),
-        }
-    }
-
-    pub fn name(self) -> &'static str {
-        self.level().map_or("auto", Isa::name)
-    }
-}
 
 /// One rank's CPU as gathered at start-up.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

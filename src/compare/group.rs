@@ -82,6 +82,29 @@ fn merge<'a>(maps: impl Iterator<Item = &'a BTreeMap<String, String>>) -> BTreeM
         .collect()
 }
 
+/// `field = a (p1, p2) / b (p3)` when the `(value, placement)` pairs hold
+/// more than one value (each placement listed once per value), else `None`.
+fn field_values<'a>(
+    field: &str,
+    pairs: impl Iterator<Item = (&'a str, &'a str)>,
+) -> Option<String> {
+    let mut values: Vec<(&str, Vec<&str>)> = Vec::new();
+    for (v, label) in pairs {
+        match values.iter_mut().find(|(x, _)| *x == v) {
+            Some((_, ps)) if ps.contains(&label) => {}
+            Some((_, ps)) => ps.push(label),
+            None => values.push((v, vec![label])),
+        }
+    }
+    (values.len() > 1).then(|| {
+        let list: Vec<String> = values
+            .iter()
+            .map(|(v, ps)| format!("{v} ({})", ps.join(", ")))
+            .collect();
+        format!("{field} = {}", list.join(" / "))
+    })
+}
+
 /// Notes on setup fields that differ between placements of one kind of
 /// run: the ratios would then compare different work.
 fn setup_notes(runs: &[RunDoc], placements: &[Placement]) -> Vec<String> {
@@ -100,32 +123,21 @@ fn setup_notes(runs: &[RunDoc], placements: &[Placement]) -> Vec<String> {
         let mut fields: Vec<&String> = of_kind.iter().flat_map(|r| r.setup.keys()).collect();
         fields.sort_unstable();
         fields.dedup();
-        let mut differing = Vec::new();
-        for field in fields {
-            // value -> placements having it
-            let mut values: Vec<(String, Vec<&str>)> = Vec::new();
-            for p in placements {
-                for r in of_kind.iter().filter(|r| r.placement == p.label) {
-                    let v = r
-                        .setup
-                        .get(field)
-                        .cloned()
-                        .unwrap_or_else(|| "(absent)".into());
-                    match values.iter_mut().find(|(x, _)| *x == v) {
-                        Some((_, ps)) if ps.contains(&p.label.as_str()) => {}
-                        Some((_, ps)) => ps.push(&p.label),
-                        None => values.push((v, vec![&p.label])),
-                    }
-                }
-            }
-            if values.len() > 1 {
-                let list: Vec<String> = values
-                    .iter()
-                    .map(|(v, ps)| format!("{v} ({})", ps.join(", ")))
-                    .collect();
-                differing.push(format!("{field} = {}", list.join(" / ")));
-            }
-        }
+        let differing: Vec<String> = fields
+            .into_iter()
+            .filter_map(|field| {
+                let pairs = placements.iter().flat_map(|p| {
+                    of_kind
+                        .iter()
+                        .filter(move |r| r.placement == p.label)
+                        .map(move |r| {
+                            let v = r.setup.get(field).map_or("(absent)", String::as_str);
+                            (v, p.label.as_str())
+                        })
+                });
+                field_values(field, pairs)
+            })
+            .collect();
         if !differing.is_empty() {
             notes.push(format!(
                 "Warning: the {kind} documents were not all made with the same setup, so \
@@ -141,26 +153,16 @@ fn setup_notes(runs: &[RunDoc], placements: &[Placement]) -> Vec<String> {
 /// (`isa`, `gemm` of [`super::load::CODE_FIELDS`]): their figures then
 /// compare different code, not only different placements.
 fn code_notes(layouts: &[BTreeMap<String, String>], placements: &[Placement]) -> Vec<String> {
-    let mut differing = Vec::new();
-    for field in super::load::CODE_FIELDS {
-        let mut values: Vec<(&str, Vec<&str>)> = Vec::new();
-        for (layout, p) in layouts.iter().zip(placements) {
-            let Some(v) = layout.get(*field) else {
-                continue;
-            };
-            match values.iter_mut().find(|(x, _)| x == v) {
-                Some((_, ps)) => ps.push(&p.label),
-                None => values.push((v, vec![&p.label])),
-            }
-        }
-        if values.len() > 1 {
-            let list: Vec<String> = values
+    let differing: Vec<String> = super::load::CODE_FIELDS
+        .iter()
+        .filter_map(|field| {
+            let pairs = layouts
                 .iter()
-                .map(|(v, ps)| format!("{v} ({})", ps.join(", ")))
-                .collect();
-            differing.push(format!("{field} = {}", list.join(" / ")));
-        }
-    }
+                .zip(placements)
+                .filter_map(|(layout, p)| Some((layout.get(*field)?.as_str(), p.label.as_str())));
+            field_values(field, pairs)
+        })
+        .collect();
     if differing.is_empty() {
         return Vec::new();
     }

@@ -23,8 +23,7 @@ use std::path::{Path, PathBuf};
 use serde_json::Value;
 
 use super::metrics;
-use crate::config::MAX_PLACEMENT_LABEL as MAX_LABEL;
-use crate::report::json::SCHEMA_VERSION;
+use crate::report::json::{MAX_PLACEMENT_LABEL as MAX_LABEL, SCHEMA_VERSION};
 
 /// Label of run documents without a `placement`.
 pub const UNLABELLED: &str = "unlabelled";

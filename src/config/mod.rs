@@ -14,6 +14,7 @@ use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
 use crate::cli::RunArgs;
+use crate::report::json::MAX_PLACEMENT_LABEL;
 pub use hpccinf::{Bcast, Fact, HpccInput, InputError, Pmap, Swap};
 
 /// One HPCC test family that rhpcc can run.
@@ -81,6 +82,31 @@ pub enum StreamStores {
     Streaming,
 }
 
+/// `--isa`: the kernels' level, or `auto` for the best the CPU has.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+pub enum IsaChoice {
+    Auto,
+    Avx512,
+    Avx2,
+    Portable,
+}
+
+impl IsaChoice {
+    /// The level asked for, `None` for `auto`.
+    pub fn level(self) -> Option<rhpcc_kernels::isa::Isa> {
+        match self {
+            IsaChoice::Auto => None,
+            IsaChoice::Avx512 => Some(rhpcc_kernels::isa::Isa::Avx512),
+            IsaChoice::Avx2 => Some(rhpcc_kernels::isa::Isa::Avx2),
+            IsaChoice::Portable => Some(rhpcc_kernels::isa::Isa::Portable),
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        self.level().map_or("auto", rhpcc_kernels::isa::Isa::name)
+    }
+}
+
 /// A host of the job: its name, how many ranks run on it, and its memory.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct HostShape {
@@ -116,7 +142,7 @@ pub struct Config {
     pub progress: bool,
     pub stream_stores: StreamStores,
     /// `--isa`: the kernels' instruction-set level, applied on every rank.
-    pub isa: crate::cpu::IsaChoice,
+    pub isa: IsaChoice,
     /// Test-only: the test whose verification is made to fail.
     pub inject_fault: Option<TestId>,
     /// Time bound of MPIRandomAccess in seconds, replacing HPCC's 60 s
@@ -473,10 +499,6 @@ fn check_ptrans_memory(input: &HpccInput, job: &JobShape, source: &str) -> Resul
     }
     Ok(())
 }
-
-/// Longest `--placement` label (and the longest `rhpcc compare` reads: its
-/// tables pad to the longest label).
-pub const MAX_PLACEMENT_LABEL: usize = 200;
 
 /// Bytes of `HPLMaxProcMem` below which the tests sized from it (STREAM,
 /// DGEMM, FFT, RandomAccess, PTRANS) get vectors too short to measure or

@@ -87,6 +87,10 @@ use super::{Metric, SummaryValue, TestResult, Verification};
 /// Version of the layout documented above.
 pub const SCHEMA_VERSION: u32 = 1;
 
+/// Longest placement label a run takes (`--placement`) and `rhpcc compare`
+/// reads: its tables pad to the longest label.
+pub const MAX_PLACEMENT_LABEL: usize = 200;
+
 #[derive(Serialize)]
 pub struct Tool {
     pub name: &'static str,
@@ -104,7 +108,7 @@ pub struct Environment {
     pub mpi_version: String,
     pub cpu_model: String,
     /// CPU flags, instruction-set levels and each kernel's code path
-    /// ([`crate::cpu::environment`]).
+    /// (`cpu::environment` of the rhpcc crate).
     pub cpu: Value,
     pub mpi_wtick_s: f64,
 }
